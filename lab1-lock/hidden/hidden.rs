@@ -1,0 +1,104 @@
+//! Hidden tests of Lab 1.2: the grader runs these; they are not in the student release.
+#![cfg(not(loom))]
+
+use std::sync::{Arc, mpsc};
+use std::thread;
+
+use lab1_lock::{LockedCounter, SpinLock, run_locked};
+
+#[test]
+fn no_threads_count_nothing() {
+    let total = run_locked(0, 100);
+    assert_eq!(
+        total, 0,
+        "no threads should leave the counter at 0, got {total}"
+    );
+}
+
+#[test]
+fn many_threads_lose_no_update() {
+    let total = run_locked(8, 2_000);
+    assert_eq!(
+        total,
+        16_000,
+        "8 threads x 2000 increments gave {total}: lost {} updates",
+        16_000usize.saturating_sub(total)
+    );
+}
+
+#[test]
+fn a_shared_locked_counter_counts_every_thread() {
+    let counter = Arc::new(LockedCounter::default());
+    let handles: Vec<_> = (0..3)
+        .map(|_| {
+            let counter = Arc::clone(&counter);
+            thread::spawn(move || (0..1000).for_each(|_| counter.increment()))
+        })
+        .collect();
+    for handle in handles {
+        if let Err(panic) = handle.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+    assert_eq!(counter.get(), 3000, "3 threads x 1000 increments");
+}
+
+#[test]
+fn another_thread_cannot_take_a_held_spin_lock() {
+    let lock = Arc::new(SpinLock::new(()));
+    let guard = lock.lock();
+    let other = Arc::clone(&lock);
+    let got_it = thread::spawn(move || other.try_lock().is_some())
+        .join()
+        .unwrap();
+    assert!(
+        !got_it,
+        "another thread took the spin lock while a guard was alive"
+    );
+    drop(guard);
+    let other = Arc::clone(&lock);
+    let got_it = thread::spawn(move || other.try_lock().is_some())
+        .join()
+        .unwrap();
+    assert!(
+        got_it,
+        "another thread could not take the spin lock after it was released"
+    );
+}
+
+#[test]
+fn a_panicking_holder_still_releases_the_spin_lock() {
+    let lock = Arc::new(SpinLock::new(0));
+    let holder = Arc::clone(&lock);
+    let outcome = thread::spawn(move || {
+        let _guard = holder.lock();
+        panic!("the holder fails while holding the lock");
+    })
+    .join();
+    assert!(outcome.is_err());
+    assert!(
+        lock.try_lock().is_some(),
+        "the lock stayed taken after its holder panicked: release it in the guard's `Drop`, \
+         which runs during unwinding too"
+    );
+}
+
+#[test]
+fn a_waiting_thread_gets_the_lock_once_released() {
+    let lock = Arc::new(SpinLock::new(Vec::new()));
+    let guard = lock.lock();
+    let (started, is_started) = mpsc::channel();
+    let waiter = {
+        let lock = Arc::clone(&lock);
+        thread::spawn(move || {
+            started.send(()).unwrap();
+            lock.lock().push("waiter");
+        })
+    };
+    is_started.recv().unwrap();
+    drop(guard);
+    if let Err(panic) = waiter.join() {
+        std::panic::resume_unwind(panic);
+    }
+    assert_eq!(*lock.lock(), vec!["waiter"], "the waiter's write was lost");
+}

@@ -1,0 +1,46 @@
+//! Loom models of Lab 1.2: prove, over every interleaving, that both locks lose no update and
+//! that the spin lock never lets two guards touch the value at once. Run with
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-lock --test loom`.
+#![cfg(loom)]
+
+use lab1_lock::sync::{Arc, thread};
+use lab1_lock::{SpinLock, run_locked};
+
+#[test]
+fn locked_counter_loses_no_update_in_any_interleaving() {
+    loom::model(|| {
+        let total = run_locked(2, 1);
+        assert_eq!(
+            total, 2,
+            "two threads adding one each ended at {total} in some interleaving: the read and \
+             the write must happen under one lock"
+        );
+    });
+}
+
+#[test]
+fn spin_lock_is_exclusive_in_every_interleaving() {
+    loom::model(|| {
+        let lock = Arc::new(SpinLock::new(0usize));
+        let other = {
+            let lock = Arc::clone(&lock);
+            thread::spawn(move || {
+                let mut value = lock.lock();
+                let current = *value;
+                *value = current + 1;
+            })
+        };
+        {
+            let mut value = lock.lock();
+            let current = *value;
+            *value = current + 1;
+        }
+        other.join().unwrap();
+        let total = *lock.lock();
+        assert_eq!(
+            total, 2,
+            "two threads adding one each behind the spin lock ended at {total}: two guards \
+             were alive at once"
+        );
+    });
+}

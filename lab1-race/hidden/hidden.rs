@@ -1,0 +1,96 @@
+//! Hidden tests of Lab 1.1: the grader runs these; they are not in the student release.
+#![cfg(not(loom))]
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
+
+use lab1_race::{ITERATIONS_PER_THREAD, NUM_THREADS, RacyCounter, run_threads};
+
+#[test]
+fn zero_threads_count_nothing() {
+    let total = run_threads(0, 10, || {});
+    assert_eq!(
+        total, 0,
+        "no threads should leave the counter at 0, got {total}"
+    );
+}
+
+#[test]
+fn the_seed_workload_never_overcounts() {
+    let pauses = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&pauses);
+    let total = run_threads(NUM_THREADS, ITERATIONS_PER_THREAD, move || {
+        seen.fetch_add(1, Ordering::SeqCst);
+        thread::yield_now();
+    });
+    let expected = NUM_THREADS * ITERATIONS_PER_THREAD;
+    assert_eq!(
+        pauses.load(Ordering::SeqCst),
+        expected,
+        "every one of the {expected} increments must pause exactly once"
+    );
+    assert!(
+        total <= expected,
+        "the counter ended at {total}, above the {expected} increments made: each increment \
+         must add exactly one"
+    );
+}
+
+/// Two whole increments by other threads land inside one thread's window: both are lost.
+#[test]
+fn two_writes_inside_one_window_are_both_lost() {
+    let counter = Arc::new(RacyCounter::new());
+    let (has_read, may_go) = mpsc::channel::<()>();
+    let (others_done, may_write) = mpsc::channel::<()>();
+    let slow = {
+        let counter = Arc::clone(&counter);
+        thread::spawn(move || {
+            counter.increment(move || {
+                has_read.send(()).unwrap();
+                may_write.recv().unwrap();
+            })
+        })
+    };
+    if may_go.recv().is_err() {
+        match slow.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => {
+                panic!("the slow thread never reached its pause: does `increment` call `pause`?")
+            }
+        }
+    }
+    for _ in 0..2 {
+        let counter = Arc::clone(&counter);
+        thread::spawn(move || counter.increment(|| {}))
+            .join()
+            .unwrap();
+    }
+    assert_eq!(
+        counter.get(),
+        2,
+        "two full increments should have written 2"
+    );
+    others_done.send(()).unwrap();
+    slow.join().unwrap();
+    let total = counter.get();
+    assert_eq!(
+        total, 1,
+        "the slow thread read 0 before two other increments, so its write should set 1 and \
+         lose both, got {total}: write back the value read before the pause, plus one"
+    );
+}
+
+#[test]
+fn increments_add_exactly_one_each() {
+    let counter = RacyCounter::new();
+    for _ in 0..37 {
+        counter.increment(|| {});
+    }
+    assert_eq!(
+        counter.get(),
+        37,
+        "37 increments on one thread gave {}",
+        counter.get()
+    );
+}

@@ -1,0 +1,25 @@
+//! Demo of Lab 1.3, as the seed runs it: ten threads connect to ten fake devices, at most
+//! three at a time, each connection taking a random 1 to 3 seconds.
+
+use std::thread;
+use std::time::Duration;
+
+use lab1_semaphore::{MAX_CONCURRENT_CONNECTIONS, connect_all, device_ips};
+use rand::RngExt;
+
+fn main() {
+    println!("\n--- Limiting Concurrent Connections with a Semaphore ---");
+    connect_all(device_ips(), MAX_CONCURRENT_CONNECTIONS, |connection| {
+        println!(
+            "[{}] Acquiring connection to {}. Active slots: {}",
+            connection.thread_name, connection.device_ip, connection.free_slots
+        );
+        let connection_time = rand::rng().random_range(1.0..3.0);
+        thread::sleep(Duration::from_secs_f64(connection_time));
+        println!(
+            "[{}] Finished connection to {}. Releasing slot.",
+            connection.thread_name, connection.device_ip
+        );
+    });
+    println!("\nAll simulated network connections completed.");
+}
