@@ -7,7 +7,8 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-queue --test loom`.
 #![cfg(loom)]
 
-// Plain std atomics: the counts are checked, not explored (loom runs one thread at a time).
+// A plain std atomic: the count is checked, not explored; the worker yields to loom before
+// applying, so other threads may run between taking an item and applying it.
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lab1_queue::TaskQueue;
@@ -30,6 +31,7 @@ fn two_workers_apply_two_items_exactly_once() {
                 let applied = std::sync::Arc::clone(&applied);
                 thread::spawn(move || {
                     let item = queue.get();
+                    thread::yield_now();
                     applied.fetch_add(bit(item), Ordering::SeqCst);
                     queue.task_done();
                 })

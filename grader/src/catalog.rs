@@ -1,0 +1,178 @@
+//! The labs the grader knows, and the tests each one is expected to pass.
+//!
+//! The expected tests are read from the pristine test sources, never from a build: a lab that
+//! does not compile still has one (failed) result per expected test.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+/// One lab crate of the workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lab {
+    /// The crate's directory and package name, e.g. `lab1-lock`.
+    pub name: &'static str,
+    /// Whether the lab has a loom model (`tests/loom.rs`), run in the loom tier.
+    pub loom: bool,
+    /// Whether the lab asks the student for `unsafe` code.
+    pub allows_unsafe: bool,
+}
+
+/// Every lab, in the order the course takes them.
+pub const LABS: &[Lab] = &[
+    Lab {
+        name: "lab1-race",
+        loom: true,
+        allows_unsafe: false,
+    },
+    Lab {
+        name: "lab1-lock",
+        loom: true,
+        allows_unsafe: true,
+    },
+    Lab {
+        name: "lab1-semaphore",
+        loom: true,
+        allows_unsafe: false,
+    },
+    Lab {
+        name: "lab1-queue",
+        loom: true,
+        allows_unsafe: false,
+    },
+    // lab2-async joins once its crate lands.
+];
+
+/// The lab called `name`, if there is one.
+pub fn lab(name: &str) -> Option<&'static Lab> {
+    LABS.iter().find(|lab| lab.name == name)
+}
+
+/// Which suite a test belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// `tests/*.rs` other than the loom model: the student has them.
+    Visible,
+    /// `hidden/*.rs`: only the grader has them.
+    Hidden,
+    /// `tests/loom.rs`, built with `--cfg loom` in release.
+    Loom,
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Tier::Visible => "visible",
+            Tier::Hidden => "hidden",
+            Tier::Loom => "loom",
+        })
+    }
+}
+
+/// One test a lab is expected to pass.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TestId {
+    /// The suite it belongs to.
+    pub tier: Tier,
+    /// The cargo test target it is compiled into (`visible`, `hidden`, `loom`).
+    pub target: String,
+    /// The test function's name, as libtest knows it.
+    pub name: String,
+}
+
+impl fmt::Display for TestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}::{}", self.target, self.name)
+    }
+}
+
+/// A test source file of a lab and the suite its tests belong to.
+#[derive(Debug, Clone)]
+pub struct TestFile {
+    /// The file, inside the lab's directory.
+    pub path: PathBuf,
+    /// The cargo test target it is compiled into.
+    pub target: String,
+    /// The suite of every test in it.
+    pub tier: Tier,
+}
+
+/// The test files of the lab in `lab_dir`: `tests/*.rs` (visible; `loom.rs` is the loom tier)
+/// and `hidden/*.rs` (hidden), in a stable order.
+pub fn test_files(lab_dir: &Path) -> Result<Vec<TestFile>> {
+    let mut files = Vec::new();
+    for (dir, hidden) in [("tests", false), ("hidden", true)] {
+        let dir = lab_dir.join(dir);
+        if !dir.is_dir() {
+            continue;
+        }
+        let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .map(|entry| entry.map(|entry| entry.path()))
+            .collect::<Result<_, _>>()?;
+        paths.retain(|path| path.extension().is_some_and(|ext| ext == "rs"));
+        paths.sort();
+        for path in paths {
+            let target = path
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .context("a test file name is not UTF-8")?
+                .to_owned();
+            let tier = match (hidden, target.as_str()) {
+                (true, _) => Tier::Hidden,
+                (false, "loom") => Tier::Loom,
+                (false, _) => Tier::Visible,
+            };
+            files.push(TestFile { path, target, tier });
+        }
+    }
+    Ok(files)
+}
+
+/// The names of the test functions in a test source: the top-level functions carrying an
+/// attribute whose last path segment is `test` (`#[test]`, `#[tokio::test]`).
+pub fn test_names(source: &str) -> Result<Vec<String>> {
+    let file = syn::parse_file(source)?;
+    Ok(file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Fn(function) if is_test(&function.attrs) => {
+                Some(function.sig.ident.to_string())
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+/// Whether `attrs` mark a test function.
+pub fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|seg| seg.ident == "test")
+    })
+}
+
+/// Every test the lab in `lab_dir` is expected to pass, in a stable order.
+pub fn expected_tests(lab_dir: &Path) -> Result<Vec<TestId>> {
+    let mut tests = Vec::new();
+    for file in test_files(lab_dir)? {
+        let source = fs::read_to_string(&file.path)
+            .with_context(|| format!("cannot read {}", file.path.display()))?;
+        let names =
+            test_names(&source).with_context(|| format!("cannot parse {}", file.path.display()))?;
+        tests.extend(names.into_iter().map(|name| TestId {
+            tier: file.tier,
+            target: file.target.clone(),
+            name,
+        }));
+    }
+    tests.sort();
+    Ok(tests)
+}

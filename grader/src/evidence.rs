@@ -1,0 +1,117 @@
+//! Evidence that a pristine test body ran to its end.
+//!
+//! Before a lab is built, every test function in its test files gets one statement added at
+//! the very end of its body: print `<secret> passed <test>` on stdout. The secret is fresh for
+//! every grading run and exists only in the rewritten test sources, which student code cannot
+//! read (the policy forbids files, the environment and `include!`-family macros). A test whose
+//! body returned normally prints it; one that panicked, aborted, exited, hung or was killed
+//! does not; and nothing student code prints can forge it. The statement is inserted on the
+//! body's last line, so line numbers in panic messages stay those of the pristine file.
+
+use anyhow::{Context, Result};
+use proc_macro2::LineColumn;
+use rand::RngExt;
+
+use crate::catalog::is_test;
+
+/// The name of the function the rewritten tests call.
+const REPORTER: &str = "__grader_evidence";
+
+/// A fresh random secret for one grading run.
+pub fn new_secret() -> String {
+    let mut rng = rand::rng();
+    (0..4)
+        .map(|_| format!("{:016x}", rng.random::<u64>()))
+        .collect()
+}
+
+/// The line a test prints, and only prints, when its body ran to the end (on a line of its
+/// own: it starts with a newline, since libtest leaves `test name ... ` unterminated).
+pub fn marker(secret: &str, test: &str) -> String {
+    format!("{secret} passed {test}")
+}
+
+/// Whether `stdout` holds the evidence that `test` ran to its end.
+pub fn has_evidence(stdout: &str, secret: &str, test: &str) -> bool {
+    let marker = marker(secret, test);
+    stdout.lines().any(|line| line == marker)
+}
+
+/// `source` with every top-level test function reporting `secret` at the end of its body.
+pub fn inject(source: &str, secret: &str) -> Result<String> {
+    let file = syn::parse_file(source).context("cannot parse the test file")?;
+    let mut insertions = Vec::new();
+    for item in &file.items {
+        if let syn::Item::Fn(function) = item
+            && is_test(&function.attrs)
+        {
+            let close = function.block.brace_token.span.close().start();
+            let name = function.sig.ident.to_string();
+            insertions.push((offset(source, close), format!(";{REPORTER}({name:?});")));
+        }
+    }
+    if insertions.is_empty() {
+        return Ok(source.to_owned());
+    }
+    let mut rewritten = source.to_owned();
+    insertions.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+    for (at, statement) in insertions {
+        rewritten.insert_str(at, &statement);
+    }
+    rewritten.push_str(&format!(
+        "\n#[doc(hidden)]\n#[allow(dead_code)]\nfn {REPORTER}(test: &str) {{\n    \
+         use std::io::Write as _;\n    let mut out = std::io::stdout().lock();\n    \
+         let _ = writeln!(out, \"\\n{{}}\", {marker:?}.replace(\"{{TEST}}\", test));\n    \
+         let _ = out.flush();\n}}\n",
+        marker = marker(secret, "{TEST}"),
+    ));
+    Ok(rewritten)
+}
+
+/// The byte offset of a line and column (in characters) in `source`.
+fn offset(source: &str, at: LineColumn) -> usize {
+    let line_start = source
+        .split_inclusive('\n')
+        .take(at.line - 1)
+        .map(str::len)
+        .sum::<usize>();
+    let line = source[line_start..].lines().next().unwrap_or("");
+    let column = line
+        .char_indices()
+        .nth(at.column)
+        .map_or(line.len(), |(byte, _)| byte);
+    line_start + column
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_test_body_reports_at_its_end_on_its_last_line() {
+        let source = "#[test]\nfn adds() {\n    assert_eq!(1 + 1, 2)\n}\n\nfn helper() {}\n";
+        let rewritten = inject(source, "s3cret").unwrap();
+        let lines: Vec<&str> = rewritten.lines().collect();
+        assert_eq!(lines[3], ";__grader_evidence(\"adds\");}");
+        assert_eq!(
+            lines[5], "fn helper() {}",
+            "non-test functions are left alone"
+        );
+        assert!(rewritten.contains("s3cret passed {TEST}"));
+        syn::parse_file(&rewritten).expect("the rewritten file still parses");
+    }
+
+    #[test]
+    fn only_the_exact_marker_line_counts() {
+        let out = "test adds ... ok\nfake passed adds\ns3cret passed adds\n";
+        assert!(has_evidence(out, "s3cret", "adds"));
+        assert!(!has_evidence(out, "s3cret", "other"));
+        assert!(!has_evidence("xs3cret passed adds\n", "s3cret", "adds"));
+    }
+
+    #[test]
+    fn files_without_tests_are_unchanged() {
+        let source = "#![cfg(loom)]\nfn helper() {}\n";
+        assert_eq!(inject(source, "s").unwrap(), source);
+    }
+}

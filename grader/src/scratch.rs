@@ -1,0 +1,106 @@
+//! Stage 3: a scratch workspace in which one lab of one submission is built.
+//!
+//! It is a copy of the grader's pristine workspace (manifests, lock file, facades, tests,
+//! hidden tests) in which only the lab's student files are replaced by the submission's, and
+//! in which every test body of the lab reports [`evidence`](crate::evidence) of its end.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use tempfile::TempDir;
+use walkdir::WalkDir;
+
+use crate::catalog::test_files;
+use crate::collect::{PRISTINE_SRC_FILES, Sources};
+use crate::evidence;
+
+/// Top-level entries of the pristine workspace never copied: build output, history, and the
+/// grader's own tests and fixtures.
+const NOT_COPIED: &[&str] = &["target", ".git", "grader/tests", "grader/fixtures"];
+
+/// A scratch workspace, deleted when dropped.
+#[derive(Debug)]
+pub struct Scratch {
+    dir: TempDir,
+}
+
+impl Scratch {
+    /// The workspace root.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// Copies `pristine` into a new scratch workspace under `parent`, replaces `lab`'s student
+/// files with `sources`, and rewrites `lab`'s test files to report evidence with `secret`.
+pub fn prepare(
+    pristine: &Path,
+    parent: &Path,
+    lab: &str,
+    sources: &Sources,
+    secret: &str,
+) -> Result<Scratch> {
+    fs::create_dir_all(parent)?;
+    let dir = tempfile::Builder::new()
+        .prefix("scratch-")
+        .tempdir_in(parent)
+        .context("cannot create a scratch directory")?;
+    copy_tree(pristine, dir.path())?;
+
+    let src = dir.path().join(lab).join("src");
+    for entry in fs::read_dir(&src)? {
+        let path = entry?.path();
+        let keep = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| PRISTINE_SRC_FILES.contains(&name));
+        if keep {
+            continue;
+        }
+        if path.is_dir() {
+            fs::remove_dir_all(&path)?;
+        } else {
+            fs::remove_file(&path)?;
+        }
+    }
+    for (relative, bytes) in &sources.files {
+        let path = src.join(relative);
+        if let Some(folder) = path.parent() {
+            fs::create_dir_all(folder)?;
+        }
+        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+
+    for file in test_files(&dir.path().join(lab))? {
+        let source = fs::read_to_string(&file.path)?;
+        let rewritten = evidence::inject(&source, secret)
+            .with_context(|| format!("cannot rewrite {}", file.path.display()))?;
+        fs::write(&file.path, rewritten)?;
+    }
+    Ok(Scratch { dir })
+}
+
+/// Copies the workspace at `from` to `to`, leaving out [`NOT_COPIED`], keeping symbolic links
+/// as links.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    let walker = WalkDir::new(from).follow_links(false).into_iter();
+    for entry in walker.filter_entry(|entry| {
+        let relative = entry.path().strip_prefix(from).unwrap_or(entry.path());
+        !NOT_COPIED.iter().any(|skip| relative == Path::new(skip))
+    }) {
+        let entry = entry?;
+        let relative = entry.path().strip_prefix(from)?;
+        let target: PathBuf = to.join(relative);
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            fs::create_dir_all(&target)?;
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(entry.path())?, &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
