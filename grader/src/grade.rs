@@ -1,6 +1,7 @@
 //! Stage 6: one outcome per expected test of a lab; a test passes only on evidence.
 //!
-//! Passing needs all three: the process exited successfully, before its timeout, and its
+//! A lab whose files are missing or refused by the [`policy`] is not built: every expected
+//! test fails with that reason. Passing needs all three: the process exited successfully, before its timeout, and its
 //! stdout holds the evidence line of this run's secret for this test. Everything else is a
 //! failure with a reason: missing lab, compile error, panic (its message), crash (its signal),
 //! timeout, or an exit without evidence.
@@ -17,7 +18,7 @@ use crate::collect::{CollectError, Sources};
 use crate::compile::{Build, Profile, build_tests};
 use crate::evidence::{has_evidence, new_secret};
 use crate::run::{Finished, Limits, run_test};
-use crate::scratch;
+use crate::{policy, scratch};
 
 /// The result of one expected test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +72,10 @@ impl Grader {
             Ok(sources) => sources,
             Err(error) => return Ok(all_failed(&expected, &error.to_string())),
         };
+        let violations = policy::check(lab, &sources);
+        if !violations.is_empty() {
+            return Ok(all_failed(&expected, &policy::refusal_reason(&violations)));
+        }
         let secret = new_secret();
         let scratch = scratch::prepare(
             &self.pristine,

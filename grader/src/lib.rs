@@ -17,6 +17,8 @@ pub mod collect;
 pub mod compile;
 pub mod evidence;
 pub mod grade;
+pub mod policy;
 pub mod report;
+pub mod rubric;
 pub mod run;
 pub mod scratch;

@@ -13,6 +13,7 @@ use grader::collect::collect;
 use grader::compile::fetch_dependencies;
 use grader::grade::Grader;
 use grader::report::{LabReport, Report};
+use grader::rubric::Rubric;
 use grader::run::Limits;
 
 /// Grades students' copies of the concurrency labs.
@@ -39,6 +40,9 @@ enum Command {
         /// Report format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Points per test; the grader's `rubric.toml` by default.
+        #[arg(long)]
+        rubric: Option<PathBuf>,
         /// Write the report here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -60,6 +64,8 @@ enum Format {
     Table,
     /// The versioned JSON report.
     Json,
+    /// Gradescope's `results.json`.
+    Gradescope,
 }
 
 fn default_jobs() -> usize {
@@ -90,6 +96,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             submission,
             labs,
             format,
+            rubric,
             out,
             timeout,
             jobs,
@@ -97,16 +104,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !submission.is_dir() {
                 bail!("no submission folder at {}", submission.display());
             }
+            let rubric = Rubric::load(
+                &rubric.unwrap_or_else(|| pristine.join("grader").join("rubric.toml")),
+            )?;
             let grader = grader(&pristine, timeout, jobs)?;
             let labs: Vec<&Lab> = if labs.is_empty() {
                 LABS.iter().collect()
             } else {
                 labs.iter().filter_map(|name| lab(name)).collect()
             };
-            let report = grade(&grader, &submission, &labs)?;
+            let report = grade(&grader, &rubric, &submission, &labs)?;
             let text = match format {
                 Format::Table => report.table(),
                 Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+                Format::Gradescope => serde_json::to_string_pretty(&report.gradescope())? + "\n",
             };
             match out {
                 Some(path) => fs::write(&path, text)
@@ -139,12 +150,12 @@ fn grader(pristine: &Path, timeout: u64, jobs: usize) -> Result<Grader> {
 }
 
 /// Grades `labs` of the submission in `root`, one line of progress per lab on stderr.
-fn grade(grader: &Grader, root: &Path, labs: &[&Lab]) -> Result<Report> {
+fn grade(grader: &Grader, rubric: &Rubric, root: &Path, labs: &[&Lab]) -> Result<Report> {
     let mut reports = Vec::new();
     for lab in labs {
         eprint!("grading {} ... ", lab.name);
         let outcomes = grader.grade_lab(lab, collect(root, lab.name))?;
-        let report = LabReport::new(lab.name, outcomes);
+        let report = LabReport::new(lab.name, outcomes, rubric);
         eprintln!("{}/{}", report.score, report.max_score);
         reports.push(report);
     }
@@ -155,15 +166,16 @@ fn grade(grader: &Grader, root: &Path, labs: &[&Lab]) -> Result<Report> {
 fn self_check(grader: &Grader, pristine: &Path) -> Result<ExitCode> {
     let labs: Vec<&Lab> = LABS.iter().collect();
     eprintln!("references (full marks expected):");
-    let references = grade(grader, &pristine.join("solutions"), &labs)?;
+    let rubric = Rubric::default();
+    let references = grade(grader, &rubric, &pristine.join("solutions"), &labs)?;
     eprintln!("stubs (zero expected, every test on `not yet implemented`):");
-    let stubs = grade(grader, pristine, &labs)?;
+    let stubs = grade(grader, &rubric, pristine, &labs)?;
     let mut broken = Vec::new();
     for lab in &references.labs {
         for test in lab.tests.iter().filter(|t| !t.passed) {
             broken.push(format!(
-                "reference {} {}: {}",
-                lab.lab, test.test, test.reason
+                "reference {} {}::{}: {}",
+                lab.lab, test.target, test.name, test.reason
             ));
         }
     }
@@ -171,8 +183,8 @@ fn self_check(grader: &Grader, pristine: &Path) -> Result<ExitCode> {
         for test in &lab.tests {
             if test.passed || !test.reason.contains("not yet implemented") {
                 broken.push(format!(
-                    "stub {} {}: passed or failed otherwise ({})",
-                    lab.lab, test.test, test.reason
+                    "stub {} {}::{}: passed, or failed otherwise ({})",
+                    lab.lab, test.target, test.name, test.reason
                 ));
             }
         }

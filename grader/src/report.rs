@@ -1,56 +1,128 @@
-//! Reports of a graded submission: a versioned JSON document and a terminal table.
+//! Reports of a graded submission: a versioned JSON document, Gradescope's `results.json`, and
+//! a terminal table.
 //!
-//! JSON schema, version 1 (`schema_version: 1`): `{ schema_version, submission, score,
-//! max_score, labs: [{ lab, score, max_score, tests: [{ test: { tier, target, name }, passed,
-//! reason, output }] }] }`. There is exactly one test entry per expected test of each graded
-//! lab, whether or not it ran. Every test is worth one point.
+//! JSON report, schema version 1 (`schema_version: 1`):
+//! `{ schema_version, submission, score, max_score, labs: [{ lab, score, max_score,
+//! tests: [{ tier, target, name, passed, score, max_score, reason, output }] }] }`.
+//! There is exactly one test entry per expected test of each graded lab, whether or not it
+//! ran; `reason` is empty for a passed test; points come from the [`Rubric`].
+//!
+//! Gradescope (`--format gradescope`): `{ score, max_score, output, tests: [{ name, score,
+//! max_score, output, visibility }] }`, hidden tests with visibility `after_published`.
 
 use comfy_table::{ContentArrangement, Table};
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Tier;
 use crate::grade::TestOutcome;
+use crate::rubric::Rubric;
 
-/// The version of the JSON document's schema; bumped on any incompatible change.
+/// The version of the JSON report's schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// A graded submission.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
     /// The submission's folder, as given.
     pub submission: String,
-    /// Tests passed, over every graded lab.
-    pub score: usize,
-    /// Tests expected, over every graded lab.
-    pub max_score: usize,
+    /// Points earned, over every graded lab.
+    pub score: f64,
+    /// Points possible, over every graded lab.
+    pub max_score: f64,
     /// One entry per graded lab, in course order.
     pub labs: Vec<LabReport>,
 }
 
 /// One graded lab.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabReport {
     /// The lab's name, e.g. `lab1-lock`.
     pub lab: String,
-    /// Tests passed.
-    pub score: usize,
-    /// Tests expected.
-    pub max_score: usize,
-    /// One outcome per expected test.
-    pub tests: Vec<TestOutcome>,
+    /// Points earned.
+    pub score: f64,
+    /// Points possible.
+    pub max_score: f64,
+    /// One entry per expected test.
+    pub tests: Vec<TestReport>,
+}
+
+/// One expected test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TestReport {
+    /// Its suite.
+    pub tier: Tier,
+    /// Its cargo test target.
+    pub target: String,
+    /// Its function's name.
+    pub name: String,
+    /// Whether it passed, on evidence.
+    pub passed: bool,
+    /// Points earned: `max_score` if it passed, else 0.
+    pub score: f64,
+    /// Points possible.
+    pub max_score: f64,
+    /// Why it failed; empty when it passed.
+    pub reason: String,
+    /// Its captured output, head and tail.
+    pub output: String,
 }
 
 impl LabReport {
-    /// The report of `lab` from its outcomes.
-    pub fn new(lab: &str, tests: Vec<TestOutcome>) -> Self {
+    /// The report of `lab` from its outcomes, scored with `rubric`.
+    pub fn new(lab: &str, outcomes: Vec<TestOutcome>, rubric: &Rubric) -> Self {
+        let tests: Vec<TestReport> = outcomes
+            .into_iter()
+            .map(|outcome| {
+                let max_score = rubric.points(lab, &outcome.test);
+                TestReport {
+                    tier: outcome.test.tier,
+                    target: outcome.test.target,
+                    name: outcome.test.name,
+                    passed: outcome.passed,
+                    score: if outcome.passed { max_score } else { 0.0 },
+                    max_score,
+                    reason: outcome.reason,
+                    output: outcome.output,
+                }
+            })
+            .collect();
         Self {
             lab: lab.to_owned(),
-            score: tests.iter().filter(|t| t.passed).count(),
-            max_score: tests.len(),
+            score: tests.iter().map(|t| t.score).sum(),
+            max_score: tests.iter().map(|t| t.max_score).sum(),
             tests,
         }
     }
+}
+
+/// Gradescope's `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradescopeResults {
+    /// Points earned.
+    pub score: f64,
+    /// Points possible.
+    pub max_score: f64,
+    /// Text shown above the tests.
+    pub output: String,
+    /// One entry per expected test.
+    pub tests: Vec<GradescopeTest>,
+}
+
+/// One test in Gradescope's `results.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradescopeTest {
+    /// `<lab> <tier>: <test>`.
+    pub name: String,
+    /// Points earned.
+    pub score: f64,
+    /// Points possible.
+    pub max_score: f64,
+    /// Why it failed, then its output.
+    pub output: String,
+    /// `visible`, or `after_published` for hidden tests.
+    pub visibility: String,
 }
 
 impl Report {
@@ -65,40 +137,74 @@ impl Report {
         }
     }
 
-    /// The report as a terminal table: one row per test, with its reason when it failed.
-    pub fn table(&self) -> String {
-        let mut table = Table::new();
-        table
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(120)
-            .set_header(["lab", "tier", "test", "result", "reason"]);
-        for lab in &self.labs {
-            for outcome in &lab.tests {
-                let reason: String = outcome
-                    .reason
-                    .lines()
-                    .take(3)
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                table.add_row([
-                    lab.lab.clone(),
-                    outcome.test.tier.to_string(),
-                    outcome.test.name.clone(),
-                    if outcome.passed { "pass" } else { "FAIL" }.to_owned(),
-                    reason,
-                ]);
-            }
+    /// The report in Gradescope's `results.json` shape.
+    pub fn gradescope(&self) -> GradescopeResults {
+        let tests = self
+            .labs
+            .iter()
+            .flat_map(|lab| {
+                lab.tests.iter().map(|test| GradescopeTest {
+                    name: format!("{} {}: {}", lab.lab, test.tier, test.name),
+                    score: test.score,
+                    max_score: test.max_score,
+                    output: if test.passed {
+                        String::new()
+                    } else {
+                        format!("{}\n\n{}", test.reason, test.output)
+                            .trim()
+                            .to_owned()
+                    },
+                    visibility: match test.tier {
+                        Tier::Hidden => "after_published",
+                        Tier::Visible | Tier::Loom => "visible",
+                    }
+                    .to_owned(),
+                })
+            })
+            .collect();
+        GradescopeResults {
+            score: self.score,
+            max_score: self.max_score,
+            output: self.totals(),
+            tests,
         }
-        let totals: Vec<String> = self
+    }
+
+    /// One line: each lab's points, then the total.
+    fn totals(&self) -> String {
+        let labs: Vec<String> = self
             .labs
             .iter()
             .map(|lab| format!("{} {}/{}", lab.lab, lab.score, lab.max_score))
             .collect();
         format!(
-            "{table}\n{}\ntotal: {}/{}\n",
-            totals.join("  "),
+            "{}  total {}/{}",
+            labs.join("  "),
             self.score,
             self.max_score
         )
+    }
+
+    /// The report as a terminal table: one row per test, with its reason when it failed.
+    pub fn table(&self) -> String {
+        let mut table = Table::new();
+        table
+            .load_preset(comfy_table::presets::ASCII_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(120)
+            .set_header(["lab", "tier", "test", "points", "reason"]);
+        for lab in &self.labs {
+            for test in &lab.tests {
+                let reason: Vec<&str> = test.reason.lines().take(3).collect();
+                table.add_row([
+                    lab.lab.clone(),
+                    test.tier.to_string(),
+                    test.name.clone(),
+                    format!("{}/{}", test.score, test.max_score),
+                    reason.join("\n"),
+                ]);
+            }
+        }
+        format!("{table}\n{}\n", self.totals())
     }
 }

@@ -1,0 +1,326 @@
+//! Stage 2: refuse, before building, what the labs never need and a cheat would.
+//!
+//! Each student file is read as Rust tokens (syn's lexer, `proc_macro2`), macro bodies
+//! included, so a forbidden path cannot hide inside `macro_rules!`. Refused: `unsafe` where the
+//! lab does not ask for it; `extern` (FFI, `extern crate`); paths into `std::process`,
+//! `std::env`, `std::fs`, `std::net`, `std::os`; renaming or glob-importing a crate root (which
+//! would hide those paths); `#[path]`; the `include!` family, `env!`, `option_env!` and `asm!`;
+//! and, in the loom-checked labs, `std::sync`, `std::thread`, `std::cell` and `std::hint`,
+//! which would escape loom (the lab's `sync` facade has them all).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
+
+use crate::catalog::Lab;
+use crate::collect::Sources;
+
+/// Crate roots whose modules are checked.
+const ROOTS: &[&str] = &["std", "core", "alloc"];
+
+/// Modules of the standard library no lab needs, and what each would allow.
+const FORBIDDEN_MODULES: &[(&str, &str)] = &[
+    (
+        "process",
+        "processes (exiting or spawning) are not part of any lab",
+    ),
+    ("env", "the environment is not part of any lab"),
+    ("fs", "files are not part of any lab"),
+    ("net", "the network is not part of any lab"),
+    ("os", "OS-specific handles are not part of any lab"),
+];
+
+/// Modules a loom-checked lab must take from its `sync` facade instead.
+const FACADE_MODULES: &[&str] = &["sync", "thread", "cell", "hint"];
+
+/// Macros no lab needs.
+const FORBIDDEN_MACROS: &[&str] = &[
+    "include",
+    "include_str",
+    "include_bytes",
+    "env",
+    "option_env",
+    "asm",
+    "global_asm",
+    "naked_asm",
+];
+
+/// One refused construct.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The file, relative to the lab's `src/`.
+    pub file: PathBuf,
+    /// The line, from 1.
+    pub line: usize,
+    /// Why, in one line.
+    pub reason: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "src/{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.reason
+        )
+    }
+}
+
+/// Every violation of the policy in `lab`'s student files `sources`, in file and line order.
+pub fn check(lab: &Lab, sources: &Sources) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    for (file, bytes) in &sources.files {
+        let mut refuse = |line: usize, reason: String| {
+            violations.push(Violation {
+                file: file.clone(),
+                line,
+                reason,
+            })
+        };
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            refuse(1, "the file is not UTF-8 text".to_owned());
+            continue;
+        };
+        match TokenStream::from_str(text) {
+            Ok(tokens) => scan(lab, &tokens.into_iter().collect::<Vec<_>>(), &mut refuse),
+            Err(error) => refuse(
+                error.span().start().line,
+                format!("the file is not valid Rust: {error}"),
+            ),
+        }
+    }
+    violations
+}
+
+/// Checks one token sequence and, recursively, every group in it.
+fn scan(lab: &Lab, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, String)) {
+    for (i, token) in tokens.iter().enumerate() {
+        let next = tokens.get(i + 1);
+        match token {
+            TokenTree::Group(group) => {
+                if group.delimiter() == Delimiter::Bracket
+                    && i > 0
+                    && is_punct(&tokens[i - 1], '#')
+                    && first_ident(group.stream()).as_deref() == Some("path")
+                {
+                    refuse(
+                        line(token),
+                        "`#[path]` may not point a module outside src/".into(),
+                    );
+                }
+                scan(lab, &group.stream().into_iter().collect::<Vec<_>>(), refuse);
+            }
+            TokenTree::Ident(ident) => {
+                let name = ident.to_string();
+                if name == "unsafe" && !lab.allows_unsafe {
+                    refuse(
+                        line(token),
+                        format!("`unsafe` is not needed in {}", lab.name),
+                    );
+                } else if name == "extern" {
+                    refuse(
+                        line(token),
+                        "`extern` (FFI or extern crates) is not allowed".into(),
+                    );
+                } else if FORBIDDEN_MACROS.contains(&name.as_str())
+                    && next.is_some_and(|t| is_punct(t, '!'))
+                {
+                    refuse(line(token), format!("the `{name}!` macro is not allowed"));
+                } else if ROOTS.contains(&name.as_str()) {
+                    check_root(lab, &name, &tokens[i + 1..], line(token), refuse);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks what follows a crate root `root` (`std`, `core`, `alloc`).
+fn check_root(
+    lab: &Lab,
+    root: &str,
+    after: &[TokenTree],
+    line: usize,
+    refuse: &mut impl FnMut(usize, String),
+) {
+    if after.first().is_some_and(|t| is_ident(t, "as")) {
+        refuse(line, format!("renaming `{root}` is not allowed"));
+        return;
+    }
+    let is_path = after.len() >= 3 && is_punct(&after[0], ':') && is_punct(&after[1], ':');
+    if !is_path {
+        return;
+    }
+    match &after[2] {
+        TokenTree::Ident(module) => check_module(lab, root, &module.to_string(), line, refuse),
+        TokenTree::Punct(p) if p.as_char() == '*' => {
+            refuse(line, format!("glob imports of `{root}::*` are not allowed"))
+        }
+        TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
+            let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+            for (j, item) in inner.iter().enumerate() {
+                let starts_item = j == 0 || is_punct(&inner[j - 1], ',');
+                if let (true, TokenTree::Ident(module)) = (starts_item, item) {
+                    let module = module.to_string();
+                    if module == "self" && inner.get(j + 1).is_some_and(|t| is_ident(t, "as")) {
+                        refuse(line, format!("renaming `{root}` is not allowed"));
+                    }
+                    check_module(lab, root, &module, line, refuse);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Refuses `root::module` when the policy forbids `module`.
+fn check_module(
+    lab: &Lab,
+    root: &str,
+    module: &str,
+    line: usize,
+    refuse: &mut impl FnMut(usize, String),
+) {
+    if let Some((_, why)) = FORBIDDEN_MODULES.iter().find(|(name, _)| *name == module) {
+        refuse(line, format!("`{root}::{module}` is not allowed: {why}"));
+    } else if lab.loom && FACADE_MODULES.contains(&module) {
+        refuse(
+            line,
+            format!(
+                "`{root}::{module}` bypasses the lab's `sync` facade and would escape loom: \
+                 use `crate::sync` instead"
+            ),
+        );
+    }
+}
+
+fn is_punct(token: &TokenTree, c: char) -> bool {
+    matches!(token, TokenTree::Punct(p) if p.as_char() == c)
+}
+
+fn is_ident(token: &TokenTree, name: &str) -> bool {
+    matches!(token, TokenTree::Ident(i) if i == name)
+}
+
+fn first_ident(stream: TokenStream) -> Option<String> {
+    match stream.into_iter().next()? {
+        TokenTree::Ident(ident) => Some(ident.to_string()),
+        _ => None,
+    }
+}
+
+fn line(token: &TokenTree) -> usize {
+    token.span().start().line
+}
+
+/// The violations as the reason a refused lab scores zero.
+pub fn refusal_reason(violations: &[Violation]) -> String {
+    let listed: Vec<String> = violations.iter().take(5).map(ToString::to_string).collect();
+    let more = violations.len().saturating_sub(5);
+    let mut reason = format!("refused by the grader's policy:\n{}", listed.join("\n"));
+    if more > 0 {
+        reason.push_str(&format!("\n... and {more} more"));
+    }
+    reason
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::catalog::lab;
+
+    fn violations(lab_name: &str, source: &str) -> Vec<String> {
+        let sources = Sources {
+            files: [(
+                Path::new("lib.rs").to_path_buf(),
+                source.as_bytes().to_vec(),
+            )]
+            .into(),
+        };
+        check(lab(lab_name).unwrap(), &sources)
+            .into_iter()
+            .map(|v| format!("{}: {}", v.line, v.reason))
+            .collect()
+    }
+
+    #[test]
+    fn the_references_and_stubs_are_allowed() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        for lab in crate::catalog::LABS {
+            for base in [root.clone(), root.join("solutions")] {
+                let sources = crate::collect::collect(&base, lab.name).unwrap();
+                assert_eq!(
+                    check(lab, &sources),
+                    vec![],
+                    "{} in {}",
+                    lab.name,
+                    base.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn forbidden_paths_are_refused_even_in_macros_and_use_groups() {
+        let found = violations(
+            "lab2-async",
+            "fn a() { std::process::exit(0) }\n\
+             use std::{fs, io};\n\
+             macro_rules! m { () => { ::std::env::var(\"X\") } }\n\
+             use std as s;\n\
+             use core::*;\n",
+        );
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert!(found[0].starts_with("1: `std::process` is not allowed"));
+        assert!(found[1].starts_with("2: `std::fs`"));
+        assert!(found[2].starts_with("3: `std::env`"));
+        assert!(found[3].starts_with("4: renaming `std`"));
+        assert!(found[4].starts_with("5: glob imports"));
+    }
+
+    #[test]
+    fn unsafe_is_refused_only_where_the_lab_does_not_ask_for_it() {
+        let source = "fn f() { unsafe { } }";
+        assert_eq!(violations("lab1-lock", source), Vec::<String>::new());
+        assert_eq!(
+            violations("lab1-queue", source),
+            vec!["1: `unsafe` is not needed in lab1-queue"]
+        );
+    }
+
+    #[test]
+    fn loom_labs_must_use_the_facade() {
+        let found = violations(
+            "lab1-queue",
+            "use std::sync::Mutex;\nuse std::collections::VecDeque;",
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].contains("bypasses the lab's `sync` facade"));
+        assert_eq!(
+            violations("lab2-async", "use std::sync::Arc;"),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn path_attributes_includes_ffi_and_non_utf8_are_refused() {
+        let found = violations(
+            "lab1-race",
+            "#[path = \"../tests/visible.rs\"]\nmod t;\nconst S: &str = include_str!(\"x\");\nextern \"C\" { fn f(); }",
+        );
+        assert_eq!(found.len(), 3, "{found:#?}");
+        let sources = Sources {
+            files: [(Path::new("lib.rs").to_path_buf(), vec![0xff, 0xfe])].into(),
+        };
+        assert_eq!(
+            check(lab("lab1-race").unwrap(), &sources)[0].reason,
+            "the file is not UTF-8 text"
+        );
+    }
+}
