@@ -189,7 +189,7 @@ impl Report {
     pub fn table(&self) -> String {
         let mut table = Table::new();
         table
-            .load_preset(comfy_table::presets::ASCII_FULL_CONDENSED)
+            .load_style(comfy_table::presets::ASCII_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(120)
             .set_header(["lab", "tier", "test", "points", "reason"]);

@@ -63,16 +63,13 @@ struct Gate {
     finished: usize,
 }
 
+/// The gate's state and the condition variable that signals its changes.
+type SharedGate = Arc<(Mutex<Gate>, Condvar)>;
+
 /// A `connect` that stays inside until the semaphore's limit (or every remaining device) is
 /// inside at once, so that the peak is the limit whenever the semaphore lets it be; and that
 /// records the peak. It fails, rather than hangs, if that never happens.
-fn gated_connect(
-    devices: usize,
-    limit: usize,
-) -> (
-    Arc<(Mutex<Gate>, Condvar)>,
-    impl Fn(&Connection) -> Connection,
-) {
+fn gated_connect(devices: usize, limit: usize) -> (SharedGate, impl Fn(&Connection) -> Connection) {
     let gate = Arc::new((Mutex::new(Gate::default()), Condvar::new()));
     let shared = Arc::clone(&gate);
     let connect = move |connection: &Connection| {
