@@ -18,7 +18,7 @@ use crate::collect::{CollectError, Sources};
 use crate::compile::{Build, Profile, build_tests};
 use crate::evidence::{has_evidence, new_secret};
 use crate::run::{Finished, Limits, run_test};
-use crate::{policy, scratch};
+use crate::{interleaving, policy, scratch};
 
 /// The result of one expected test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +142,7 @@ impl Grader {
 
 /// Runs one test and judges it on evidence.
 fn judge(test: &TestId, executable: &Path, secret: &str, limits: Limits) -> Result<TestOutcome> {
-    let finished = run_test(executable, &test.name, limits)?;
+    let finished = run_test(executable, &test.name, limits, &[])?;
     let output = format!("{}{}", finished.stdout, finished.stderr);
     let evidence = has_evidence(&finished.stdout, secret, &test.name);
     let exited_ok = finished.status.is_some_and(|status| status.success());
@@ -154,7 +154,13 @@ fn judge(test: &TestId, executable: &Path, secret: &str, limits: Limits) -> Resu
             output,
         });
     }
-    let reason = failure_reason(&finished, evidence, limits);
+    let mut reason = failure_reason(&finished, evidence, limits);
+    if test.tier == Tier::Loom && finished.status.is_some() {
+        let traced = run_test(executable, &test.name, limits, interleaving::TRACE_ENV)?;
+        if let Some(found) = interleaving::shorten(&format!("{}{}", traced.stdout, traced.stderr)) {
+            reason = format!("{reason}\n{found}");
+        }
+    }
     Ok(failed(test, &reason, output.replace(secret, "<secret>")))
 }
 

@@ -17,6 +17,7 @@ pub mod collect;
 pub mod compile;
 pub mod evidence;
 pub mod grade;
+pub mod interleaving;
 pub mod policy;
 pub mod report;
 pub mod rubric;

@@ -55,11 +55,18 @@ impl Finished {
     }
 }
 
-/// Runs test `name` of the libtest executable `executable`, alone, under `limits`.
-pub fn run_test(executable: &Path, name: &str, limits: Limits) -> Result<Finished> {
+/// Runs test `name` of the libtest executable `executable`, alone, under `limits`, with `env`
+/// added to its environment.
+pub fn run_test(
+    executable: &Path,
+    name: &str,
+    limits: Limits,
+    env: &[(&str, &str)],
+) -> Result<Finished> {
     let mut command = Command::new(executable);
     command
         .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .envs(env.iter().copied())
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -1,5 +1,6 @@
-//! Negative controls: every mutant in `mutants.toml` (a reference with one deliberate bug)
-//! must fail each test listed as catching it.
+//! Negative controls and fixture submissions: every mutant in `mutants.toml` (a reference
+//! with one deliberate bug) graded on its tiers loses exactly the tests listed as catching it,
+//! each with a reason.
 
 mod common;
 
@@ -65,15 +66,25 @@ fn every_mutant_is_caught_by_its_tests() {
             .filter(|o| !o.passed)
             .map(|o| o.test.to_string())
             .collect();
-        for test in &mutant.caught_by {
-            if !failed.contains(test) {
-                escaped.push(format!("{} / {}: {test} passed", mutant.lab, mutant.name));
-            }
+        let expected: BTreeSet<String> = mutant.caught_by.iter().cloned().collect();
+        if failed != expected {
+            escaped.push(format!(
+                "{} / {}: failed {failed:?}, expected exactly {expected:?}",
+                mutant.lab, mutant.name
+            ));
+        }
+        for outcome in outcomes.iter().filter(|o| !o.passed) {
+            assert!(
+                !outcome.reason.trim().is_empty(),
+                "{}: {} failed without a reason",
+                mutant.name,
+                outcome.test
+            );
         }
     }
     assert!(
         escaped.is_empty(),
-        "mutants that escaped the tests meant to catch them:\n{}",
+        "mutants not caught exactly by the tests meant to catch them:\n{}",
         escaped.join("\n")
     );
 }

@@ -1,0 +1,82 @@
+//! The command line: errors an instructor can make get one clear line and exit code 2, never a
+//! panic or a backtrace.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn grader() -> Command {
+    let mut command = Command::cargo_bin("grader").unwrap();
+    command.env("RUST_BACKTRACE", "1");
+    command
+}
+
+/// Asserts that the command failed with exit code 2 and one line on stderr containing `what`.
+fn fails_with_one_line(command: &mut Command, what: &str) {
+    let output = command.assert().code(2).get_output().clone();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(what),
+        "stderr should mention {what:?}: {stderr}"
+    );
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("stack backtrace"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "one line expected: {stderr}"
+    );
+}
+
+#[test]
+fn a_missing_submission_folder_is_one_line() {
+    fails_with_one_line(
+        grader().args(["grade", "/no/such/submission"]),
+        "no submission folder at /no/such/submission",
+    );
+}
+
+#[test]
+fn an_unreadable_rubric_is_one_line() {
+    let submission = tempfile::tempdir().unwrap();
+    fails_with_one_line(
+        grader()
+            .args(["grade"])
+            .arg(submission.path())
+            .args(["--rubric", "/no/such/rubric.toml"]),
+        "cannot read the rubric /no/such/rubric.toml",
+    );
+}
+
+#[test]
+fn an_unknown_lab_is_refused_with_the_known_ones() {
+    grader()
+        .args(["grade", ".", "--lab", "lab9-nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("invalid value 'lab9-nope'"))
+        .stderr(predicate::str::contains("lab1-lock"));
+}
+
+#[test]
+fn an_empty_submission_scores_zero_with_a_reason_per_lab() {
+    let submission = tempfile::tempdir().unwrap();
+    let output = grader()
+        .args(["grade", "--format", "json", "--lab", "lab1-race"])
+        .arg(submission.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["score"], 0.0);
+    let tests = report["labs"][0]["tests"].as_array().unwrap();
+    assert!(!tests.is_empty());
+    for test in tests {
+        assert_eq!(test["score"], 0.0);
+        assert_eq!(test["reason"], "the submission has no lab1-race/src folder");
+    }
+}

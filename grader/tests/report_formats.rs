@@ -1,0 +1,72 @@
+//! Snapshots of the three report formats for one fixed report.
+
+use grader::catalog::{TestId, Tier};
+use grader::grade::TestOutcome;
+use grader::report::{LabReport, Report};
+use grader::rubric::Rubric;
+
+fn outcome(tier: Tier, name: &str, reason: &str) -> TestOutcome {
+    let target = match tier {
+        Tier::Visible => "visible",
+        Tier::Hidden => "hidden",
+        Tier::Loom => "loom",
+    };
+    TestOutcome {
+        test: TestId {
+            tier,
+            target: target.into(),
+            name: name.into(),
+        },
+        passed: reason.is_empty(),
+        reason: reason.into(),
+        output: if reason.is_empty() {
+            String::new()
+        } else {
+            format!("thread panicked:\n{reason}\n")
+        },
+    }
+}
+
+fn report() -> Report {
+    let rubric: Rubric =
+        toml::from_str("[tiers]\nvisible = 1.0\nhidden = 1.0\nloom = 3.0\n").unwrap();
+    let lock = LabReport::new(
+        "lab1-lock",
+        vec![
+            outcome(Tier::Visible, "the_seed_workload_loses_no_update", ""),
+            outcome(Tier::Hidden, "many_threads_lose_no_update", ""),
+            outcome(
+                Tier::Loom,
+                "locked_counter_loses_no_update_in_any_interleaving",
+                "two threads adding one each ended at 1 in some interleaving: the read and the \
+                 write must happen under one lock (at lab1-lock/tests/loom.rs:13:9)",
+            ),
+        ],
+        &rubric,
+    );
+    let race = LabReport::new(
+        "lab1-race",
+        vec![outcome(
+            Tier::Visible,
+            "one_thread_counts_every_increment",
+            "the submission has no lab1-race/src folder",
+        )],
+        &rubric,
+    );
+    Report::new("submissions/ada", vec![race, lock])
+}
+
+#[test]
+fn json_report() {
+    insta::assert_json_snapshot!(report());
+}
+
+#[test]
+fn gradescope_results() {
+    insta::assert_json_snapshot!(report().gradescope());
+}
+
+#[test]
+fn terminal_table() {
+    insta::assert_snapshot!(report().table());
+}
