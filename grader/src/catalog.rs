@@ -43,7 +43,11 @@ pub const LABS: &[Lab] = &[
         loom: true,
         allows_unsafe: false,
     },
-    // lab2-async joins once its crate lands.
+    Lab {
+        name: "lab2-async",
+        loom: false,
+        allows_unsafe: false,
+    },
 ];
 
 /// The lab called `name`, if there is one.

@@ -1,6 +1,7 @@
 //! Negative controls and fixture submissions: every mutant in `mutants.toml` (a reference
-//! with one deliberate bug) graded on its tiers loses exactly the tests listed as catching it,
-//! each with a reason.
+//! with one deliberate bug) graded on its tiers loses exactly the tests listed as catching it
+//! (plus, at most, the real-thread tests listed as catching it only in some schedules), each
+//! with a reason.
 
 mod common;
 
@@ -23,6 +24,9 @@ struct Mutant {
     lab: String,
     name: String,
     caught_by: Vec<String>,
+    /// Real-thread tests that catch the bug only in some schedules: they may fail or pass.
+    #[serde(default)]
+    may_catch: Vec<String>,
     tiers: Vec<Tier>,
     edit: Vec<Edit>,
 }
@@ -67,10 +71,14 @@ fn every_mutant_is_caught_by_its_tests() {
             .map(|o| o.test.to_string())
             .collect();
         let expected: BTreeSet<String> = mutant.caught_by.iter().cloned().collect();
-        if failed != expected {
+        let unexpected: BTreeSet<&String> = failed
+            .difference(&expected)
+            .filter(|test| !mutant.may_catch.contains(test))
+            .collect();
+        if !failed.is_superset(&expected) || !unexpected.is_empty() {
             escaped.push(format!(
-                "{} / {}: failed {failed:?}, expected exactly {expected:?}",
-                mutant.lab, mutant.name
+                "{} / {}: failed {failed:?}, expected {expected:?} (and maybe {:?})",
+                mutant.lab, mutant.name, mutant.may_catch
             ));
         }
         for outcome in outcomes.iter().filter(|o| !o.passed) {

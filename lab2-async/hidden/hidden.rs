@@ -1,0 +1,214 @@
+//! Hidden tests of Lab 2: the grader runs these; they are not in the student release.
+
+#[path = "../tests/in_flight/mod.rs"]
+mod in_flight;
+
+use in_flight::InFlight;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use lab2_async::{
+    ConfigError, Device, Fetch, config_time, configure_all, configure_bounded, fetch_concurrently,
+    fetch_sequentially,
+};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::time::Instant;
+
+/// `count` fetches from `10.1.0.<i>`, the i-th taking `secs(i)` seconds.
+fn fetches(count: usize, secs: impl Fn(usize) -> u64) -> Vec<Fetch> {
+    (0..count)
+        .map(|i| Fetch::new(&format!("10.1.0.{i}"), secs(i)))
+        .collect()
+}
+
+/// The results `fetches(count, ..)` should give, in input order.
+fn data(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|i| format!("Data from 10.1.0.{i}"))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_fetches_take_no_time() {
+    let start = Instant::now();
+    assert!(fetch_sequentially(Vec::new()).await.is_empty());
+    assert!(fetch_concurrently(Vec::new()).await.is_empty());
+    assert_eq!(
+        start.elapsed(),
+        Duration::ZERO,
+        "no fetches should take no time"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn many_sequential_fetches_add_up() {
+    let start = Instant::now();
+    let results = fetch_sequentially(fetches(6, |i| i as u64 % 3 + 1)).await;
+    let elapsed = start.elapsed();
+    assert_eq!(results, data(6), "one result per fetch, in input order");
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(12),
+        "six sequential fetches of 1+2+3+1+2+3 s took {:.3} s",
+        elapsed.as_secs_f64()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hundred_concurrent_fetches_take_the_longest() {
+    let start = Instant::now();
+    let results = fetch_concurrently(fetches(100, |i| (i as u64 * 37) % 7 + 1)).await;
+    let elapsed = start.elapsed();
+    assert_eq!(results, data(100), "100 results, in input order, none lost");
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(7),
+        "100 concurrent fetches of at most 7 s took {:.3} s: are they awaited in turn?",
+        elapsed.as_secs_f64()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn configuring_ten_devices_with_another_seed() {
+    let devices: Vec<Device> = (0..10)
+        .map(|i| Device::new(&format!("172.16.0.{i}"), &vec!["x"; i]))
+        .collect();
+    let mut draws = StdRng::seed_from_u64(7);
+    let slowest = devices
+        .iter()
+        .map(|_| config_time(&mut draws))
+        .max()
+        .unwrap();
+    let start = Instant::now();
+    let results = configure_all(devices, &mut StdRng::seed_from_u64(7)).await;
+    let elapsed = start.elapsed();
+    let expected: Vec<String> = (0..10)
+        .map(|i| format!("Configured 172.16.0.{i} with {i} commands."))
+        .collect();
+    assert_eq!(results, expected, "one result per device, in input order");
+    assert_eq!(
+        elapsed,
+        slowest,
+        "ten devices took {:.3} s, expected the slowest, {:.3} s",
+        elapsed.as_secs_f64(),
+        slowest.as_secs_f64()
+    );
+}
+
+/// Runs `configure_bounded` over devices taking `secs` seconds each (0 fails at once) with
+/// `limit` and `per_device`; returns the results, the total and the peak in flight.
+async fn bounded(
+    secs: &[u64],
+    limit: usize,
+    per_device: Duration,
+) -> (Vec<Result<String, ConfigError>>, Duration, usize) {
+    let devices: Vec<Device> = secs
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| Device::new(&format!("10.2.0.{i}"), &vec!["x"; s as usize]))
+        .collect();
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let results = configure_bounded(devices, limit, per_device, |device| {
+        let (in_flight, peak) = (Arc::clone(&in_flight), Arc::clone(&peak));
+        async move {
+            let _inside = InFlight::enter(&in_flight, &peak);
+            let secs = device.commands.len() as u64;
+            if secs == 0 {
+                Err(format!("{} refused", device.ip))
+            } else {
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+                Ok(device.ip)
+            }
+        }
+    })
+    .await;
+    (results, start.elapsed(), peak.load(Ordering::SeqCst))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_limit_of_one_is_sequential() {
+    let (results, elapsed, peak) = bounded(&[1, 2, 3], 1, Duration::from_secs(60)).await;
+    assert_eq!(peak, 1, "a limit of 1 let {peak} devices run at once");
+    assert_eq!(results.len(), 3, "one result per device");
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(6),
+        "a limit of 1 should take 1+2+3 s, took {:.3} s",
+        elapsed.as_secs_f64()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_limit_above_the_device_count_is_fully_concurrent() {
+    let (results, elapsed, peak) = bounded(&[1, 2, 3], 10, Duration::from_secs(60)).await;
+    assert_eq!(
+        peak, 3,
+        "with room for 10, all 3 devices should run at once, {peak} did"
+    );
+    let expected: Vec<Result<String, ConfigError>> =
+        (0..3).map(|i| Ok(format!("10.2.0.{i}"))).collect();
+    assert_eq!(results, expected, "one result per device, in input order");
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(3),
+        "took {:.3} s",
+        elapsed.as_secs_f64()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_slow_device_times_out_on_its_own_clock() {
+    let (results, elapsed, peak) = bounded(&[9, 9, 9, 9], 2, Duration::from_secs(5)).await;
+    assert_eq!(peak, 2, "a limit of 2 let {peak} devices run at once");
+    let expected: Vec<Result<String, ConfigError>> = (0..4)
+        .map(|i| {
+            Err(ConfigError::TimedOut {
+                ip: format!("10.2.0.{i}"),
+                after: Duration::from_secs(5),
+            })
+        })
+        .collect();
+    assert_eq!(
+        results, expected,
+        "every device should time out, each with its own error"
+    );
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(10),
+        "four 5 s timeouts, two at a time, should take 10 s, took {:.3} s: does each device's \
+         timeout start when that device starts?",
+        elapsed.as_secs_f64()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_device_that_fails_at_once_frees_its_slot() {
+    let (results, elapsed, _) = bounded(&[0, 0, 2, 2], 2, Duration::from_secs(60)).await;
+    assert_eq!(
+        results,
+        [
+            Err(ConfigError::Failed {
+                ip: "10.2.0.0".to_owned(),
+                reason: "10.2.0.0 refused".to_owned()
+            }),
+            Err(ConfigError::Failed {
+                ip: "10.2.0.1".to_owned(),
+                reason: "10.2.0.1 refused".to_owned()
+            }),
+            Ok("10.2.0.2".to_owned()),
+            Ok("10.2.0.3".to_owned()),
+        ],
+        "each device keeps its own result, in input order"
+    );
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(2),
+        "two devices that fail at once should free their slots at once; took {:.3} s",
+        elapsed.as_secs_f64()
+    );
+}

@@ -1,0 +1,354 @@
+//! Visible tests of Lab 2. Run them with `cargo test -p lab2-async`.
+//!
+//! Every test runs on tokio's paused clock (`start_paused = true`): a `tokio::time::sleep`
+//! costs no real time, the clock jumps straight to the next timer, and a run's total is exact.
+//! A blocking `std::thread::sleep` does not move that clock at all, which is how these tests
+//! tell the two apart.
+
+mod in_flight;
+
+use in_flight::InFlight;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use lab2_async::{
+    ConfigError, Device, Fetch, concurrent_fetches, config_time, configure_all, configure_bounded,
+    configure_device, devices_to_configure, fetch_concurrently, fetch_sequentially,
+    sequential_fetches, simulate_network_fetch,
+};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::time::Instant;
+
+/// Explains a total of virtual time that is not `expected`, naming the usual mistakes.
+fn timing_hint(what: &str, elapsed: Duration, expected: Duration, sum: Duration) -> String {
+    let mut hint = format!(
+        "{what} took {:.3} s of virtual time, expected exactly {:.3} s",
+        elapsed.as_secs_f64(),
+        expected.as_secs_f64()
+    );
+    if elapsed.is_zero() {
+        hint.push_str(
+            ": the clock did not move, so nothing awaited a tokio timer. A blocking \
+             `std::thread::sleep` stops the whole runtime (and still costs real seconds); \
+             use `tokio::time::sleep(delay).await`",
+        );
+    } else if elapsed == sum && sum != expected {
+        hint.push_str(
+            ": that is the sum of the delays, so each future was awaited in turn. Start them \
+             all first, then await them together (`futures::future::join_all`, `tokio::join!`)",
+        );
+    }
+    hint
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fetch_returns_the_devices_data_after_its_delay() {
+    let start = Instant::now();
+    let data = simulate_network_fetch("192.168.1.1", Duration::from_secs(3)).await;
+    let elapsed = start.elapsed();
+    assert_eq!(
+        data, "Data from 192.168.1.1",
+        "a fetch returns \"Data from {{ip}}\""
+    );
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(3),
+        "{}",
+        timing_hint(
+            "a 3 s fetch",
+            elapsed,
+            Duration::from_secs(3),
+            Duration::ZERO
+        )
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fetch_lets_other_tasks_run_while_it_waits() {
+    let ticks = Arc::new(AtomicUsize::new(0));
+    let ticker = {
+        let ticks = Arc::clone(&ticks);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                ticks.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+    };
+    simulate_network_fetch("192.168.1.1", Duration::from_millis(2_250)).await;
+    ticker.abort();
+    let ticks = ticks.load(Ordering::SeqCst);
+    assert_eq!(
+        ticks, 4,
+        "another task meant to tick every 0.5 s ticked {ticks} times during a 2.25 s fetch \
+         (expected 4): a fetch must pause with `tokio::time::sleep(..).await`, which lets other \
+         tasks run, not block the thread with `std::thread::sleep`"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn sequential_fetches_take_the_sum_of_their_delays() {
+    let start = Instant::now();
+    let results = fetch_sequentially(sequential_fetches()).await;
+    let elapsed = start.elapsed();
+    assert_eq!(
+        results,
+        ["Data from 192.168.1.1", "Data from 192.168.1.2"],
+        "one result per fetch, in input order"
+    );
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(5),
+        "{}",
+        timing_hint(
+            "the sequential run (3 s then 2 s)",
+            elapsed,
+            Duration::from_secs(5),
+            Duration::from_secs(5)
+        )
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_fetches_take_the_longest_delay() {
+    let start = Instant::now();
+    let results = fetch_concurrently(concurrent_fetches()).await;
+    let elapsed = start.elapsed();
+    assert_eq!(
+        results,
+        [
+            "Data from 192.168.1.10",
+            "Data from 192.168.1.11",
+            "Data from 192.168.1.12"
+        ],
+        "one result per fetch, in input order (not in the order they finished)"
+    );
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(4),
+        "{}",
+        timing_hint(
+            "the concurrent run (3 s, 2 s and 4 s)",
+            elapsed,
+            Duration::from_secs(4),
+            Duration::from_secs(9)
+        )
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_results_keep_input_order() {
+    let fetches: Vec<Fetch> = [4, 1, 3, 2]
+        .iter()
+        .enumerate()
+        .map(|(i, &secs)| Fetch::new(&format!("10.0.0.{i}"), secs))
+        .collect();
+    let results = fetch_concurrently(fetches).await;
+    assert_eq!(
+        results,
+        [
+            "Data from 10.0.0.0",
+            "Data from 10.0.0.1",
+            "Data from 10.0.0.2",
+            "Data from 10.0.0.3"
+        ],
+        "results must come back in the order the fetches were given, whatever order they \
+         finish in (the slowest is first here)"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn configuring_a_device_reports_its_command_count() {
+    let device = &devices_to_configure()[0];
+    let start = Instant::now();
+    let result = configure_device(&device.ip, &device.commands, Duration::from_millis(1_500)).await;
+    let elapsed = start.elapsed();
+    assert_eq!(result, "Configured 192.168.10.1 with 3 commands.");
+    assert_eq!(
+        elapsed,
+        Duration::from_millis(1_500),
+        "{}",
+        timing_hint(
+            "a 1.5 s configuration",
+            elapsed,
+            Duration::from_millis(1_500),
+            Duration::ZERO
+        )
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn configuring_the_seed_devices_takes_the_slowest_device() {
+    let devices = devices_to_configure();
+    let mut draws = StdRng::seed_from_u64(2024);
+    let times: Vec<Duration> = devices.iter().map(|_| config_time(&mut draws)).collect();
+    let slowest = times.iter().copied().max().unwrap();
+    let sum = times.iter().sum();
+
+    let start = Instant::now();
+    let results = configure_all(devices, &mut StdRng::seed_from_u64(2024)).await;
+    let elapsed = start.elapsed();
+    assert_eq!(
+        results,
+        [
+            "Configured 192.168.10.1 with 3 commands.",
+            "Configured 192.168.10.2 with 3 commands.",
+            "Configured 192.168.10.3 with 3 commands.",
+            "Configured 192.168.10.4 with 3 commands."
+        ],
+        "one result per device, in input order"
+    );
+    assert_eq!(
+        elapsed,
+        slowest,
+        "{} (device times {times:?}: draw one `config_time` per device, in input order, \
+         before starting any)",
+        timing_hint("configuring the four devices", elapsed, slowest, sum)
+    );
+}
+
+/// A fake device configuration for `configure_bounded`: each device's time comes from
+/// `plan` (by address), `Err` if the time is `None`; records when each one started, and the
+/// most that were ever in flight at once.
+#[derive(Clone, Default)]
+struct FakeFleet {
+    plan: Arc<Vec<(String, Option<Duration>)>>,
+    started: Arc<Mutex<Vec<(String, Duration)>>>,
+    in_flight: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+}
+
+impl FakeFleet {
+    /// Devices `10.0.0.0`, `10.0.0.1`, ... taking `times` (`None` fails at once).
+    fn new(times: &[Option<u64>]) -> (Self, Vec<Device>) {
+        let plan: Vec<_> = times
+            .iter()
+            .enumerate()
+            .map(|(i, time)| (format!("10.0.0.{i}"), time.map(Duration::from_secs)))
+            .collect();
+        let devices = plan
+            .iter()
+            .map(|(ip, _)| Device::new(ip, &["hostname X"]))
+            .collect();
+        let fleet = Self {
+            plan: Arc::new(plan),
+            ..Self::default()
+        };
+        (fleet, devices)
+    }
+
+    /// Configures `device`, as `configure_bounded` is asked to; `start` is the run's start.
+    async fn configure(self, device: Device, start: Instant) -> Result<String, String> {
+        let time = self
+            .plan
+            .iter()
+            .find(|(ip, _)| *ip == device.ip)
+            .and_then(|(_, time)| *time);
+        self.started
+            .lock()
+            .unwrap()
+            .push((device.ip.clone(), start.elapsed()));
+        let _inside = InFlight::enter(&self.in_flight, &self.peak);
+        match time {
+            Some(time) => {
+                tokio::time::sleep(time).await;
+                Ok(format!("Configured {}", device.ip))
+            }
+            None => Err("authentication failed".to_owned()),
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn bounded_configuration_follows_its_schedule() {
+    let (fleet, devices) = FakeFleet::new(&[Some(3), Some(1), Some(2), Some(1), Some(1)]);
+    let start = Instant::now();
+    let results = configure_bounded(devices, 2, Duration::from_secs(60), |device| {
+        fleet.clone().configure(device, start)
+    })
+    .await;
+    let elapsed = start.elapsed();
+
+    let peak = fleet.peak.load(Ordering::SeqCst);
+    assert_eq!(
+        peak, 2,
+        "with a limit of 2, the most devices in flight at once was {peak}, expected exactly 2"
+    );
+    let ok: Vec<String> = (0..5).map(|i| format!("Configured 10.0.0.{i}")).collect();
+    let expected: Vec<Result<String, ConfigError>> = ok.into_iter().map(Ok).collect();
+    assert_eq!(results, expected, "one result per device, in input order");
+    let started = fleet.started.lock().unwrap().clone();
+    let expected_starts: Vec<(String, Duration)> = [0, 0, 1, 3, 3]
+        .iter()
+        .enumerate()
+        .map(|(i, &at)| (format!("10.0.0.{i}"), Duration::from_secs(at)))
+        .collect();
+    assert_eq!(
+        started, expected_starts,
+        "devices taking 3, 1, 2, 1, 1 s with 2 slots should start at 0, 0, 1, 3, 3 s: each \
+         device starts, in input order, the moment a slot frees up"
+    );
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(4),
+        "the bounded run took {:.3} s, expected exactly 4 s",
+        elapsed.as_secs_f64()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_device_times_out_alone() {
+    let (fleet, devices) = FakeFleet::new(&[Some(2), Some(600), Some(3)]);
+    let start = Instant::now();
+    let results = configure_bounded(devices, 3, Duration::from_secs(5), |device| {
+        fleet.clone().configure(device, start)
+    })
+    .await;
+    let elapsed = start.elapsed();
+    assert_eq!(
+        results,
+        [
+            Ok("Configured 10.0.0.0".to_owned()),
+            Err(ConfigError::TimedOut {
+                ip: "10.0.0.1".to_owned(),
+                after: Duration::from_secs(5)
+            }),
+            Ok("Configured 10.0.0.2".to_owned()),
+        ],
+        "the 600 s device should time out after 5 s and the other two still finish \
+         (wrap each device in `tokio::time::timeout`, not the whole run)"
+    );
+    assert_eq!(
+        elapsed,
+        Duration::from_secs(5),
+        "the run should end when the slow device's 5 s timeout fires, not after {:.3} s",
+        elapsed.as_secs_f64()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failing_device_keeps_its_own_error() {
+    let (fleet, devices) = FakeFleet::new(&[Some(1), None, Some(2), Some(1)]);
+    let start = Instant::now();
+    let results = configure_bounded(devices, 2, Duration::from_secs(5), |device| {
+        fleet.clone().configure(device, start)
+    })
+    .await;
+    assert_eq!(
+        results,
+        [
+            Ok("Configured 10.0.0.0".to_owned()),
+            Err(ConfigError::Failed {
+                ip: "10.0.0.1".to_owned(),
+                reason: "authentication failed".to_owned()
+            }),
+            Ok("Configured 10.0.0.2".to_owned()),
+            Ok("Configured 10.0.0.3".to_owned()),
+        ],
+        "a device whose configuration fails gets its own `ConfigError::Failed`; the others \
+         are neither cancelled nor lost (is one `?` ending the whole run?)"
+    );
+}
