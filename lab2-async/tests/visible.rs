@@ -22,8 +22,13 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::time::Instant;
 
-/// Explains a total of virtual time that is not `expected`, naming the usual mistakes.
-fn timing_hint(what: &str, elapsed: Duration, expected: Duration, sum: Duration) -> String {
+/// Asserts that `what` took exactly `expected` of virtual time, and otherwise explains the
+/// total, naming the usual mistakes (`sum` is what awaiting each step in turn would take).
+#[track_caller]
+fn assert_took(what: &str, elapsed: Duration, expected: Duration, sum: Duration) {
+    if elapsed == expected {
+        return;
+    }
     let mut hint = format!(
         "{what} took {:.3} s of virtual time, expected exactly {:.3} s",
         elapsed.as_secs_f64(),
@@ -35,13 +40,13 @@ fn timing_hint(what: &str, elapsed: Duration, expected: Duration, sum: Duration)
              `std::thread::sleep` stops the whole runtime (and still costs real seconds); \
              use `tokio::time::sleep(delay).await`",
         );
-    } else if elapsed == sum && sum != expected {
+    } else if elapsed == sum {
         hint.push_str(
             ": that is the sum of the delays, so each future was awaited in turn. Start them \
              all first, then await them together (`futures::future::join_all`, `tokio::join!`)",
         );
     }
-    hint
+    panic!("{hint}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -53,16 +58,11 @@ async fn a_fetch_returns_the_devices_data_after_its_delay() {
         data, "Data from 192.168.1.1",
         "a fetch returns \"Data from {{ip}}\""
     );
-    assert_eq!(
+    assert_took(
+        "a 3 s fetch",
         elapsed,
         Duration::from_secs(3),
-        "{}",
-        timing_hint(
-            "a 3 s fetch",
-            elapsed,
-            Duration::from_secs(3),
-            Duration::ZERO
-        )
+        Duration::ZERO,
     );
 }
 
@@ -99,16 +99,11 @@ async fn sequential_fetches_take_the_sum_of_their_delays() {
         ["Data from 192.168.1.1", "Data from 192.168.1.2"],
         "one result per fetch, in input order"
     );
-    assert_eq!(
+    assert_took(
+        "the sequential run (3 s then 2 s)",
         elapsed,
         Duration::from_secs(5),
-        "{}",
-        timing_hint(
-            "the sequential run (3 s then 2 s)",
-            elapsed,
-            Duration::from_secs(5),
-            Duration::from_secs(5)
-        )
+        Duration::from_secs(5),
     );
 }
 
@@ -126,16 +121,11 @@ async fn concurrent_fetches_take_the_longest_delay() {
         ],
         "one result per fetch, in input order (not in the order they finished)"
     );
-    assert_eq!(
+    assert_took(
+        "the concurrent run (3 s, 2 s and 4 s)",
         elapsed,
         Duration::from_secs(4),
-        "{}",
-        timing_hint(
-            "the concurrent run (3 s, 2 s and 4 s)",
-            elapsed,
-            Duration::from_secs(4),
-            Duration::from_secs(9)
-        )
+        Duration::from_secs(9),
     );
 }
 
@@ -167,16 +157,11 @@ async fn configuring_a_device_reports_its_command_count() {
     let result = configure_device(&device.ip, &device.commands, Duration::from_millis(1_500)).await;
     let elapsed = start.elapsed();
     assert_eq!(result, "Configured 192.168.10.1 with 3 commands.");
-    assert_eq!(
+    assert_took(
+        "a 1.5 s configuration",
         elapsed,
         Duration::from_millis(1_500),
-        "{}",
-        timing_hint(
-            "a 1.5 s configuration",
-            elapsed,
-            Duration::from_millis(1_500),
-            Duration::ZERO
-        )
+        Duration::ZERO,
     );
 }
 
@@ -201,12 +186,14 @@ async fn configuring_the_seed_devices_takes_the_slowest_device() {
         ],
         "one result per device, in input order"
     );
-    assert_eq!(
+    assert_took(
+        &format!(
+            "configuring the four devices (their times, drawn one per device in input order \
+             before any starts: {times:?})"
+        ),
         elapsed,
         slowest,
-        "{} (device times {times:?}: draw one `config_time` per device, in input order, \
-         before starting any)",
-        timing_hint("configuring the four devices", elapsed, slowest, sum)
+        sum,
     );
 }
 
