@@ -110,7 +110,7 @@ fn build_locked(root: &Path, lab: &str, profile: Profile, target_dir: &Path) -> 
             "-p",
             lab,
         ])
-        .arg("--message-format=json-render-diagnostics")
+        .arg("--message-format=json")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if profile == Profile::Loom {

@@ -14,9 +14,11 @@ use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Lab, TestId, Tier, expected_tests};
-use crate::collect::{CollectError, Sources};
+use crate::collect::{CollectError, Sources, collect};
 use crate::compile::{Build, Profile, build_tests};
 use crate::evidence::{has_evidence, new_secret};
+use crate::report::{LabReport, Report};
+use crate::rubric::Rubric;
 use crate::run::{Finished, Limits, run_test};
 use crate::{interleaving, policy, scratch};
 
@@ -49,6 +51,25 @@ pub struct Grader {
 }
 
 impl Grader {
+    /// Grades `labs` of the submission in `root` (a student's copy of the workspace), scored
+    /// with `rubric`; `on_lab` sees each lab's report as soon as it is graded.
+    pub fn grade_submission(
+        &self,
+        rubric: &Rubric,
+        root: &Path,
+        labs: &[&Lab],
+        mut on_lab: impl FnMut(&LabReport),
+    ) -> Result<Report> {
+        let mut reports = Vec::new();
+        for lab in labs {
+            let outcomes = self.grade_lab(lab, collect(root, lab.name))?;
+            let report = LabReport::new(lab.name, outcomes, rubric);
+            on_lab(&report);
+            reports.push(report);
+        }
+        Ok(Report::new(&root.display().to_string(), reports))
+    }
+
     /// Grades `lab` with the student files `sources` (or the reason they could not be taken):
     /// one outcome per expected test, in the catalogue's order.
     pub fn grade_lab(

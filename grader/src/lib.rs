@@ -11,14 +11,22 @@
 //! 5. [`run`]: each test in its own process, with a timeout, a memory limit and capped output.
 //! 6. [`grade`]: one outcome per expected test; a test passes only on evidence.
 //! 7. [`report`]: the versioned JSON report and the terminal table.
+//!
+//! At class scale, [`batch`] grades many submissions (resumably, N at a time) and
+//! [`class_report`] draws the class's results as one offline HTML page; [`release`] writes the
+//! student workspace and [`gradescope`] the autograder package.
 
+pub mod batch;
 pub mod catalog;
+pub mod class_report;
 pub mod collect;
 pub mod compile;
 pub mod evidence;
 pub mod grade;
+pub mod gradescope;
 pub mod interleaving;
 pub mod policy;
+pub mod release;
 pub mod report;
 pub mod rubric;
 pub mod run;

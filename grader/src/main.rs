@@ -8,13 +8,16 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use grader::batch::{Batch, Outcome, discover, grades_csv, write_whole};
 use grader::catalog::{LABS, Lab, lab};
-use grader::collect::collect;
 use grader::compile::fetch_dependencies;
 use grader::grade::Grader;
-use grader::report::{LabReport, Report};
+use grader::report::Report;
 use grader::rubric::Rubric;
 use grader::run::Limits;
+use grader::{class_report, gradescope, release};
+
+mod progress;
 
 /// Grades students' copies of the concurrency labs.
 #[derive(Debug, Parser)]
@@ -24,6 +27,9 @@ struct Cli {
     /// grader was built from.
     #[arg(long, global = true)]
     pristine: Option<PathBuf>,
+    /// Where builds are cached; `<pristine>/target/grader` by default.
+    #[arg(long, global = true)]
+    cache: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,6 +61,40 @@ enum Command {
     },
     /// Grade the references (full marks expected) and the stubs (zero expected).
     SelfCheck,
+    /// Grade a class: every subfolder of the class folder is one student's submission.
+    Batch {
+        /// The class folder.
+        class: PathBuf,
+        /// Where results go: `grades.csv`, `report.html`, `students/<id>/`.
+        #[arg(long)]
+        out: PathBuf,
+        /// Students graded at once.
+        #[arg(short = 'j', long = "jobs", default_value_t = 2)]
+        jobs: usize,
+        /// Grade again students already graded on the same submission.
+        #[arg(long)]
+        regrade: bool,
+        /// Grade only this lab (repeatable); every lab by default.
+        #[arg(long = "lab", value_parser = clap::builder::PossibleValuesParser::new(LABS.iter().map(|l| l.name)))]
+        labs: Vec<String>,
+        /// Points per test; the grader's `rubric.toml` by default.
+        #[arg(long)]
+        rubric: Option<PathBuf>,
+        /// Seconds each test may run (loom models get four times as long).
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+    /// Write the student release: labs, stubs, visible tests; no solutions, hidden tests or
+    /// rubric.
+    Release {
+        /// A new or empty folder.
+        out: PathBuf,
+    },
+    /// Write an autograder package for Gradescope (`setup.sh`, `run_autograder`, the source).
+    Gradescope {
+        /// The zip file to write.
+        out: PathBuf,
+    },
 }
 
 /// Report formats.
@@ -104,16 +144,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if !submission.is_dir() {
                 bail!("no submission folder at {}", submission.display());
             }
-            let rubric = Rubric::load(
-                &rubric.unwrap_or_else(|| pristine.join("grader").join("rubric.toml")),
-            )?;
-            let grader = grader(&pristine, timeout, jobs)?;
-            let labs: Vec<&Lab> = if labs.is_empty() {
-                LABS.iter().collect()
-            } else {
-                labs.iter().filter_map(|name| lab(name)).collect()
-            };
-            let report = grade(&grader, &rubric, &submission, &labs)?;
+            let rubric = Rubric::load(&rubric_path(&pristine, rubric))?;
+            let grader = grader(&pristine, cli.cache, timeout, jobs)?;
+            let report = grade(&grader, &rubric, &submission, &chosen_labs(&labs))?;
             let text = match format {
                 Format::Table => report.table(),
                 Format::Json => serde_json::to_string_pretty(&report)? + "\n",
@@ -126,12 +159,115 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::SelfCheck => self_check(&grader(&pristine, 60, default_jobs())?, &pristine),
+        Command::SelfCheck => self_check(
+            &grader(&pristine, cli.cache, 60, default_jobs())?,
+            &pristine,
+        ),
+        Command::Batch {
+            class,
+            out,
+            jobs,
+            regrade,
+            labs,
+            rubric,
+            timeout,
+        } => {
+            let students = discover(&class)?;
+            let rubric_path = rubric_path(&pristine, rubric);
+            let rubric_text = fs::read_to_string(&rubric_path)
+                .with_context(|| format!("cannot read the rubric {}", rubric_path.display()))?;
+            let rubric = Rubric::load(&rubric_path)?;
+            let test_jobs = (default_jobs() / jobs.max(1)).max(1);
+            let grader = grader(&pristine, cli.cache, timeout, test_jobs)?;
+            let labs = chosen_labs(&labs);
+            fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+            let batch = Batch {
+                grader: &grader,
+                rubric: &rubric,
+                rubric_text: &rubric_text,
+                labs: &labs,
+                out: &out,
+                jobs,
+                regrade,
+            };
+            let outcomes = batch.run(&students, &progress::for_terminal(students.len()));
+            batch_results(&out, &labs, &students, outcomes)
+        }
+        Command::Release { out } => {
+            let files = release::write_release(&pristine, &out)?;
+            println!(
+                "wrote the student release to {} ({} files)",
+                out.display(),
+                files.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gradescope { out } => {
+            gradescope::write_package(&pristine, &out)?;
+            println!(
+                "wrote the Gradescope autograder package to {}",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-/// A grader over `pristine`, caching builds under its `target/grader`.
-fn grader(pristine: &Path, timeout: u64, jobs: usize) -> Result<Grader> {
+/// The rubric given, or the grader's own.
+fn rubric_path(pristine: &Path, rubric: Option<PathBuf>) -> PathBuf {
+    rubric.unwrap_or_else(|| pristine.join("grader").join("rubric.toml"))
+}
+
+/// The labs named on the command line, or every lab.
+fn chosen_labs(names: &[String]) -> Vec<&'static Lab> {
+    if names.is_empty() {
+        LABS.iter().collect()
+    } else {
+        names.iter().filter_map(|name| lab(name)).collect()
+    }
+}
+
+/// Writes a batch's class files and says what happened; fails if any student could not be
+/// graded (they are graded again on the next run).
+fn batch_results(
+    out: &Path,
+    labs: &[&Lab],
+    students: &[grader::batch::Student],
+    outcomes: Vec<Outcome>,
+) -> Result<ExitCode> {
+    let mut class = Vec::new();
+    let mut failed = Vec::new();
+    let (mut graded, mut unchanged) = (0, 0);
+    for (student, outcome) in students.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Graded(report) => {
+                graded += 1;
+                class.push((student.id.clone(), report));
+            }
+            Outcome::Unchanged(report) => {
+                unchanged += 1;
+                class.push((student.id.clone(), report));
+            }
+            Outcome::Failed(error) => failed.push(format!("{}: {error}", student.id)),
+        }
+    }
+    write_whole(&out.join("grades.csv"), &grades_csv(labs, &class)?)?;
+    write_whole(&out.join("report.html"), &class_report::render(&class))?;
+    println!(
+        "{graded} graded, {unchanged} unchanged since the last run, {} failed; results in {}",
+        failed.len(),
+        out.display()
+    );
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("not graded (run again to retry):\n{}", failed.join("\n"));
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+/// A grader over `pristine`, caching builds in `cache` (by default `<pristine>/target/grader`).
+fn grader(pristine: &Path, cache: Option<PathBuf>, timeout: u64, jobs: usize) -> Result<Grader> {
     fetch_dependencies(pristine)?;
     let limits = Limits {
         timeout: Duration::from_secs(timeout),
@@ -139,7 +275,7 @@ fn grader(pristine: &Path, timeout: u64, jobs: usize) -> Result<Grader> {
     };
     Ok(Grader {
         pristine: pristine.to_path_buf(),
-        cache: pristine.join("target").join("grader"),
+        cache: cache.unwrap_or_else(|| pristine.join("target").join("grader")),
         limits,
         loom_limits: Limits {
             timeout: limits.timeout * 4,
@@ -151,15 +287,9 @@ fn grader(pristine: &Path, timeout: u64, jobs: usize) -> Result<Grader> {
 
 /// Grades `labs` of the submission in `root`, one line of progress per lab on stderr.
 fn grade(grader: &Grader, rubric: &Rubric, root: &Path, labs: &[&Lab]) -> Result<Report> {
-    let mut reports = Vec::new();
-    for lab in labs {
-        eprint!("grading {} ... ", lab.name);
-        let outcomes = grader.grade_lab(lab, collect(root, lab.name))?;
-        let report = LabReport::new(lab.name, outcomes, rubric);
-        eprintln!("{}/{}", report.score, report.max_score);
-        reports.push(report);
-    }
-    Ok(Report::new(&root.display().to_string(), reports))
+    grader.grade_submission(rubric, root, labs, |lab| {
+        eprintln!("graded {}: {}/{}", lab.lab, lab.score, lab.max_score);
+    })
 }
 
 /// Grades the references and the stubs; fails naming every test that broke the contract.

@@ -1,0 +1,242 @@
+//! Batch grading: every submission of a class, N at a time, resumably.
+//!
+//! A class folder holds one subfolder per student. Each student's results go to
+//! `<out>/students/<id>/` as `report.json` (the versioned report), `results.json` (Gradescope's
+//! shape) and, last, `fingerprint`: a hash of what was graded (the student's lab sources, the
+//! rubric, the grader's version). A run skips a student whose `fingerprint` matches, so an
+//! interrupted batch run again grades only the students not yet graded, and a submission that
+//! changed is graded again. Every file is written whole or not at all (written aside, then
+//! renamed), so an interruption never leaves a half-written result.
+//!
+//! Students share the grader's dependency cache, and each test runs in its own process with
+//! its own limits, so one student's infinite loop, memory bomb or compile error changes no
+//! other student's score.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::catalog::Lab;
+use crate::collect::collect;
+use crate::grade::Grader;
+use crate::report::Report;
+use crate::rubric::Rubric;
+
+/// One student's submission in a class folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Student {
+    /// The student's id: the subfolder's name (lossily made UTF-8).
+    pub id: String,
+    /// The submission's folder.
+    pub path: PathBuf,
+}
+
+/// The students of `class_dir`: its subfolders, by id.
+pub fn discover(class_dir: &Path) -> Result<Vec<Student>> {
+    let mut students = Vec::new();
+    for entry in
+        fs::read_dir(class_dir).with_context(|| format!("cannot list {}", class_dir.display()))?
+    {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            students.push(Student {
+                id: entry.file_name().to_string_lossy().into_owned(),
+                path: entry.path(),
+            });
+        }
+    }
+    students.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(students)
+}
+
+/// What happened to one student in a batch.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Graded in this run.
+    Graded(Report),
+    /// Graded by an earlier run, on the same submission, rubric and grader.
+    Unchanged(Report),
+    /// The grader itself failed (not the student's code); nothing was written, so the next
+    /// run tries again.
+    Failed(String),
+}
+
+/// What a batch reports as it goes.
+pub trait Progress: Sync {
+    /// `student` is being graded.
+    fn started(&self, student: &Student);
+    /// `student` is done; `outcome` says how.
+    fn finished(&self, student: &Student, outcome: &Outcome);
+}
+
+/// How to run a batch.
+#[derive(Debug, Clone)]
+pub struct Batch<'a> {
+    /// The grader, shared by every student.
+    pub grader: &'a Grader,
+    /// Points per test.
+    pub rubric: &'a Rubric,
+    /// The text the rubric was read from, part of the fingerprint.
+    pub rubric_text: &'a str,
+    /// The labs to grade.
+    pub labs: &'a [&'a Lab],
+    /// Where results go.
+    pub out: &'a Path,
+    /// Students graded at once.
+    pub jobs: usize,
+    /// Grade every student, even those already graded on the same submission.
+    pub regrade: bool,
+}
+
+impl Batch<'_> {
+    /// Grades `students`, `jobs` at a time, and returns one outcome per student, in order.
+    pub fn run(&self, students: &[Student], progress: &dyn Progress) -> Vec<Outcome> {
+        let next = AtomicUsize::new(0);
+        let outcomes: Mutex<Vec<Option<Outcome>>> =
+            Mutex::new(students.iter().map(|_| None).collect());
+        thread::scope(|scope| {
+            for _ in 0..self.jobs.max(1) {
+                scope.spawn(|| {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(student) = students.get(index) else {
+                            break;
+                        };
+                        progress.started(student);
+                        let outcome = self
+                            .student(student)
+                            .unwrap_or_else(|error| Outcome::Failed(format!("{error:#}")));
+                        progress.finished(student, &outcome);
+                        outcomes.lock().unwrap()[index] = Some(outcome);
+                    }
+                });
+            }
+        });
+        outcomes
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .map(|outcome| outcome.expect("every student is graded by some worker"))
+            .collect()
+    }
+
+    /// Grades one student, unless an earlier run already did on the same fingerprint.
+    fn student(&self, student: &Student) -> Result<Outcome> {
+        let dir = self.student_dir(student);
+        let fingerprint = self.fingerprint(&student.path);
+        if !self.regrade
+            && fs::read_to_string(dir.join("fingerprint")).ok().as_deref()
+                == Some(fingerprint.as_str())
+            && let Ok(text) = fs::read_to_string(dir.join("report.json"))
+            && let Ok(report) = serde_json::from_str::<Report>(&text)
+        {
+            return Ok(Outcome::Unchanged(report));
+        }
+        let report = self
+            .grader
+            .grade_submission(self.rubric, &student.path, self.labs, |_| {})?;
+        let report = Report {
+            submission: student.id.clone(),
+            ..report
+        };
+        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        write_whole(&dir.join("report.json"), &to_json(&report)?)?;
+        write_whole(&dir.join("results.json"), &to_json(&report.gradescope())?)?;
+        write_whole(&dir.join("fingerprint"), &fingerprint)?;
+        Ok(Outcome::Graded(report))
+    }
+
+    /// Where `student`'s results go: a folder named after the id, made safe as a file name.
+    pub fn student_dir(&self, student: &Student) -> PathBuf {
+        let safe: String = student
+            .id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.out.join("students").join(safe)
+    }
+
+    /// A hash of everything a student's grade depends on that can change between runs.
+    fn fingerprint(&self, submission: &Path) -> String {
+        let mut hash = Sha256::new();
+        hash.update(env!("CARGO_PKG_VERSION"));
+        hash.update(self.rubric_text);
+        for lab in self.labs {
+            hash.update(lab.name);
+            match collect(submission, lab.name) {
+                Ok(sources) => {
+                    for (path, bytes) in &sources.files {
+                        hash.update(path.to_string_lossy().as_bytes());
+                        hash.update((bytes.len() as u64).to_le_bytes());
+                        hash.update(bytes);
+                    }
+                }
+                Err(error) => hash.update(error.to_string()),
+            }
+        }
+        format!("{:x}", hash.finalize())
+    }
+}
+
+/// `value` as pretty JSON with a final newline.
+fn to_json(value: &impl Serialize) -> Result<String> {
+    Ok(serde_json::to_string_pretty(value)? + "\n")
+}
+
+/// Writes `text` to `path` whole or not at all: aside, then renamed over it.
+pub fn write_whole(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())?;
+    file.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// `grades.csv`: one row per student: id, each lab's points, the total, the most, and why
+/// each lab that earned nothing earned nothing.
+pub fn grades_csv(labs: &[&Lab], class: &[(String, Report)]) -> Result<String> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["student".to_owned()];
+    header.extend(labs.iter().map(|lab| lab.name.to_owned()));
+    header.extend(["total", "max", "zero_reasons"].map(str::to_owned));
+    csv.write_record(&header)?;
+    for (student, report) in class {
+        let mut row = vec![student.clone()];
+        let mut zero_reasons = Vec::new();
+        for lab in labs {
+            let lab_report = report.labs.iter().find(|l| l.lab == lab.name);
+            row.push(lab_report.map_or(0.0, |l| l.score).to_string());
+            if let Some(lab_report) = lab_report
+                && lab_report.score == 0.0
+                && lab_report.max_score > 0.0
+            {
+                let reason = lab_report
+                    .tests
+                    .iter()
+                    .find(|test| !test.passed)
+                    .and_then(|test| test.reason.lines().next())
+                    .unwrap_or("no test passed");
+                zero_reasons.push(format!("{}: {reason}", lab.name));
+            }
+        }
+        row.push(report.score.to_string());
+        row.push(report.max_score.to_string());
+        row.push(zero_reasons.join("; "));
+        csv.write_record(&row)?;
+    }
+    Ok(String::from_utf8(csv.into_inner()?)?)
+}

@@ -1,0 +1,205 @@
+//! The student release: the workspace students clone, without what only the grader may see.
+//!
+//! It holds every lab crate with its stubs, visible tests, README and demo; a root
+//! `Cargo.toml` whose members are the labs alone; a `Cargo.lock` pruned to what they use (with
+//! the pristine versions); a students' README and a GitHub Classroom workflow that runs the
+//! visible tests. It never holds `solutions`, `grader` (rubric included), a lab's `hidden/`
+//! tests, or a manifest entry that names them.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use cargo_metadata::MetadataCommand;
+use walkdir::WalkDir;
+
+use crate::catalog::{LABS, Lab};
+
+/// The students' README at the release's root.
+const README: &str = include_str!("../release/README.md");
+
+/// The GitHub Classroom workflow, with `LABS_STEPS`, `LABS_ENV` and `LABS_RUNNERS` to fill.
+const CLASSROOM_WORKFLOW: &str = include_str!("../release/classroom.yml");
+
+/// What a lab keeps out of the release: its hidden tests, and build output.
+const LAB_EXCLUDED: &[&str] = &["hidden", "target"];
+
+/// Writes the student release of the `pristine` workspace into `out`, which must not exist or
+/// be empty; returns the files written, relative to `out`.
+pub fn write_release(pristine: &Path, out: &Path) -> Result<Vec<PathBuf>> {
+    if out.exists()
+        && fs::read_dir(out)
+            .with_context(|| format!("cannot read {}", out.display()))?
+            .next()
+            .is_some()
+    {
+        bail!(
+            "{} is not empty: give a new or empty folder for the release",
+            out.display()
+        );
+    }
+    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    for lab in LABS {
+        copy_lab(&pristine.join(lab.name), &out.join(lab.name))?;
+    }
+    write(out, "Cargo.toml", &root_manifest(pristine)?)?;
+    fs::copy(pristine.join("Cargo.lock"), out.join("Cargo.lock"))
+        .context("cannot copy Cargo.lock")?;
+    prune_lock_file(out)?;
+    write(out, "README.md", README)?;
+    write(out, ".gitignore", "/target\n")?;
+    write(
+        out,
+        ".github/workflows/classroom.yml",
+        &classroom_workflow(LABS),
+    )?;
+    let mut files: Vec<PathBuf> = WalkDir::new(out)
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| entry.path().strip_prefix(out).unwrap().to_path_buf())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Writes `text` to `root/relative`, creating its folder.
+fn write(root: &Path, relative: &str, text: &str) -> Result<()> {
+    let path = root.join(relative);
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Copies one lab crate, without [`LAB_EXCLUDED`], with its manifest stripped of them.
+fn copy_lab(from: &Path, to: &Path) -> Result<()> {
+    for entry in WalkDir::new(from).into_iter().filter_entry(|entry| {
+        entry.depth() != 1
+            || !LAB_EXCLUDED
+                .iter()
+                .any(|excluded| entry.file_name() == *excluded)
+    }) {
+        let entry = entry.with_context(|| format!("cannot read {}", from.display()))?;
+        let target = to.join(entry.path().strip_prefix(from)?);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target)?;
+        } else if entry.depth() == 1 && entry.file_name() == "Cargo.toml" {
+            let manifest = fs::read_to_string(entry.path())?;
+            fs::write(&target, lab_manifest(&manifest)?)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A lab's manifest without the test targets whose sources are left out of the release.
+fn lab_manifest(manifest: &str) -> Result<String> {
+    let mut table: toml::Table = toml::from_str(manifest).context("cannot parse a lab manifest")?;
+    if let Some(toml::Value::Array(tests)) = table.get_mut("test") {
+        tests.retain(|test| {
+            let path = test.get("path").and_then(toml::Value::as_str).unwrap_or("");
+            !LAB_EXCLUDED
+                .iter()
+                .any(|excluded| path.starts_with(&format!("{excluded}/")))
+        });
+        if tests.is_empty() {
+            table.remove("test");
+        }
+    }
+    Ok(toml::to_string(&table)?)
+}
+
+/// The release's root manifest: the pristine one with the labs as its only members.
+fn root_manifest(pristine: &Path) -> Result<String> {
+    let text = fs::read_to_string(pristine.join("Cargo.toml"))
+        .context("cannot read the pristine Cargo.toml")?;
+    let mut table: toml::Table = toml::from_str(&text)?;
+    let workspace = table
+        .get_mut("workspace")
+        .and_then(toml::Value::as_table_mut)
+        .context("the pristine Cargo.toml has no [workspace]")?;
+    workspace.insert(
+        "members".into(),
+        toml::Value::Array(LABS.iter().map(|lab| lab.name.into()).collect()),
+    );
+    workspace.remove("default-members");
+    Ok(format!(
+        "# The student release of the concurrency labs, written by `grader release`.\n\n{}",
+        toml::to_string(&table)?
+    ))
+}
+
+/// Lets cargo drop from the copied `Cargo.lock` what only the grader and solutions used,
+/// keeping every other package at its pristine version.
+fn prune_lock_file(root: &Path) -> Result<()> {
+    MetadataCommand::new()
+        .manifest_path(root.join("Cargo.toml"))
+        .other_options(vec!["--offline".to_owned()])
+        .exec()
+        .context("cargo cannot resolve the release workspace")?;
+    Ok(())
+}
+
+/// The GitHub Classroom workflow: one command-grader step per lab running its visible tests.
+fn classroom_workflow(labs: &[Lab]) -> String {
+    let id = |lab: &Lab| lab.name.replace('-', "_");
+    let steps: String = labs
+        .iter()
+        .map(|lab| {
+            format!(
+                "      - name: {name}\n        id: {id}\n        uses: classroom-resources/autograding-command-grader@v1\n        with:\n          test-name: {name}\n          command: cargo test --locked -p {name} --test visible\n          timeout: 10\n          max-score: 1\n",
+                name = lab.name,
+                id = id(lab)
+            )
+        })
+        .collect();
+    let env: String = labs
+        .iter()
+        .map(|lab| {
+            format!(
+                "          {}_RESULTS: \"${{{{steps.{}.outputs.result}}}}\"\n",
+                id(lab).to_uppercase(),
+                id(lab)
+            )
+        })
+        .collect();
+    let runners: Vec<String> = labs.iter().map(id).collect();
+    CLASSROOM_WORKFLOW
+        .replace("LABS_STEPS\n", &steps)
+        .replace("LABS_ENV\n", &env)
+        .replace("LABS_RUNNERS", &runners.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hidden_test_targets_leave_the_manifest() {
+        let manifest = "[package]\nname = \"x\"\n\n[[test]]\nname = \"hidden\"\npath = \"hidden/hidden.rs\"\n\n[[test]]\nname = \"extra\"\npath = \"tests/extra.rs\"\n";
+        let stripped = lab_manifest(manifest).unwrap();
+        assert!(!stripped.contains("hidden"), "{stripped}");
+        assert!(stripped.contains("tests/extra.rs"), "{stripped}");
+        let only_hidden =
+            "[package]\nname = \"x\"\n\n[[test]]\nname = \"hidden\"\npath = \"hidden/hidden.rs\"\n";
+        assert!(!lab_manifest(only_hidden).unwrap().contains("test"));
+    }
+
+    #[test]
+    fn the_workflow_runs_every_labs_visible_tests() {
+        let workflow = classroom_workflow(LABS);
+        for lab in LABS {
+            assert!(workflow.contains(&format!(
+                "cargo test --locked -p {} --test visible",
+                lab.name
+            )));
+        }
+        assert!(workflow.contains("runners: lab1_race,lab1_lock,"));
+        assert!(workflow.contains("LAB1_RACE_RESULTS: \"${{steps.lab1_race.outputs.result}}\""));
+        assert!(!workflow.contains("LABS_"));
+    }
+}

@@ -1,0 +1,95 @@
+//! Batch grading of a small class: each student isolated from the others, class files
+//! written, and a second run grading only what changed.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+use common::pristine;
+
+/// Puts `lib` as `student`'s lab1-race in the class folder.
+fn hand_in(class: &Path, student: &str, lib: &str) {
+    let src = class.join(student).join("lab1-race/src");
+    fs::create_dir_all(&src).unwrap();
+    fs::write(src.join("lib.rs"), lib).unwrap();
+}
+
+/// Runs `grader batch` on lab1-race; returns its stdout.
+fn batch(class: &Path, out: &Path, extra: &[&str]) -> String {
+    let output = Command::cargo_bin("grader")
+        .unwrap()
+        .arg("--cache")
+        .arg(Path::new(env!("CARGO_TARGET_TMPDIR")).join("grader-cache"))
+        .arg("batch")
+        .arg(class)
+        .arg("--out")
+        .arg(out)
+        .args(["--lab", "lab1-race", "-j", "2", "--timeout", "20"])
+        .args(extra)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn a_class_is_graded_each_student_alone_and_resumably() {
+    let reference = fs::read_to_string(pristine().join("solutions/lab1-race/src/lib.rs")).unwrap();
+    let stub = fs::read_to_string(pristine().join("lab1-race/src/lib.rs")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (class, out) = (dir.path().join("class"), dir.path().join("out"));
+    hand_in(&class, "alice", &reference);
+    hand_in(&class, "bob", &stub);
+    hand_in(&class, "carol", "this is not Rust");
+
+    let first = batch(&class, &out, &[]);
+    assert!(first.contains("3 graded, 0 unchanged"), "{first}");
+    let csv = fs::read_to_string(out.join("grades.csv")).unwrap();
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows[0], "student,lab1-race,total,max,zero_reasons");
+    assert!(rows[1].starts_with("alice,"), "{csv}");
+    let alice: Vec<&str> = rows[1].split(',').collect();
+    assert_eq!(alice[1], alice[3], "alice should have full marks: {csv}");
+    assert!(
+        rows[2].starts_with("bob,0,0,") && rows[2].contains("not yet implemented"),
+        "{csv}"
+    );
+    assert!(
+        rows[3].starts_with("carol,0,0,") && rows[3].contains("does not compile"),
+        "{csv}"
+    );
+    for student in ["alice", "bob", "carol"] {
+        for file in ["report.json", "results.json", "fingerprint"] {
+            assert!(
+                out.join("students").join(student).join(file).is_file(),
+                "{student}/{file}"
+            );
+        }
+    }
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("alice") && html.contains("<svg"),
+        "report.html"
+    );
+
+    let again = batch(&class, &out, &[]);
+    assert!(again.contains("0 graded, 3 unchanged"), "{again}");
+    assert_eq!(fs::read_to_string(out.join("grades.csv")).unwrap(), csv);
+
+    hand_in(&class, "carol", &reference);
+    let changed = batch(&class, &out, &[]);
+    assert!(changed.contains("1 graded, 2 unchanged"), "{changed}");
+    let csv = fs::read_to_string(out.join("grades.csv")).unwrap();
+    let carol: Vec<&str> = csv.lines().nth(3).unwrap().split(',').collect();
+    assert_eq!(
+        carol[1], carol[3],
+        "carol's fixed lab should have full marks: {csv}"
+    );
+
+    let regraded = batch(&class, &out, &["--regrade"]);
+    assert!(regraded.contains("3 graded, 0 unchanged"), "{regraded}");
+}
