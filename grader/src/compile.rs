@@ -1,12 +1,14 @@
-//! Stage 4: build a lab's test binaries in a scratch workspace.
+//! Stage 4: build the test binaries of a submission's labs in its scratch workspace.
 //!
 //! Builds are offline and locked (`--offline --locked`): the dependencies come from the cache
 //! filled once by [`fetch_dependencies`], and the scratch workspace's manifests and lock file
-//! are the pristine ones. All builds of one profile share a target directory, so each
-//! submission compiles only its own lab crate. Cargo names a workspace member's artifacts
-//! after its path relative to the workspace root, so two scratch workspaces write the same
-//! files: a build holds a lock on the target directory until it has copied its test
-//! executables into its own scratch workspace.
+//! are the pristine ones. Every lab of a submission is built by one cargo invocation per
+//! profile, which keeps going past a lab that does not compile (`--keep-going`), so one
+//! broken lab never costs another its build. All builds of one profile share a target
+//! directory, so each submission compiles only its own lab crates. Cargo names a workspace
+//! member's artifacts after its path relative to the workspace root, so two scratch
+//! workspaces write the same files: a build holds a lock on the target directory until it has
+//! copied its test executables into its own scratch workspace.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -15,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
-use cargo_metadata::Message;
 use cargo_metadata::diagnostic::DiagnosticLevel;
+use cargo_metadata::{Message, Target};
 
 /// How a lab's tests are built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +39,7 @@ impl Profile {
     }
 }
 
-/// The outcome of building a lab's tests.
+/// The outcome of building one lab's tests.
 #[derive(Debug, Clone)]
 pub enum Build {
     /// The test executables, by cargo test target name.
@@ -60,17 +62,28 @@ pub fn fetch_dependencies(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Builds the tests of package `lab` in the workspace at `root` with `profile`, using the
-/// shared target directory under `cache`, and copies the test executables into `root`.
-pub fn build_tests(root: &Path, lab: &str, profile: Profile, cache: &Path) -> Result<Build> {
+/// Builds the tests of the packages `labs` (each a lab directory and package name) in the
+/// workspace at `root` with `profile`, in one cargo invocation, using the shared target
+/// directory under `cache`, and copies the test executables into `root`. Returns one
+/// [`Build`] per lab; fails only when cargo itself fails without a compiler error to show.
+pub fn build_tests(
+    root: &Path,
+    labs: &[&str],
+    profile: Profile,
+    cache: &Path,
+) -> Result<BTreeMap<String, Build>> {
+    if labs.is_empty() {
+        return Ok(BTreeMap::new());
+    }
     let target_dir = profile.target_dir(cache);
     fs::create_dir_all(&target_dir)?;
     let lock = File::create(target_dir.join("grader-build.lock"))?;
     lock.lock()
         .context("cannot lock the shared target directory")?;
-    // Cargo would take another scratch workspace's artifacts of `lab` for up to date.
+    // Cargo would take another scratch workspace's artifacts of these labs for up to date.
     let clean = cargo(root, &target_dir, profile)
-        .args(["clean", "--offline", "--quiet", "-p", lab])
+        .args(["clean", "--offline", "--quiet"])
+        .args(packages(labs))
         .args(if profile == Profile::Loom {
             &["--release"][..]
         } else {
@@ -79,37 +92,54 @@ pub fn build_tests(root: &Path, lab: &str, profile: Profile, cache: &Path) -> Re
         .status()
         .context("cannot run cargo clean")?;
     if !clean.success() {
-        bail!("cargo clean -p {lab} failed");
+        bail!("cargo clean of {} failed", labs.join(", "));
     }
-    let build = build_locked(root, lab, profile, &target_dir)?;
-    let Build::Built(executables) = build else {
-        return Ok(build);
-    };
+    let builds = build_locked(root, labs, profile, &target_dir)?;
     let own = root.join("test-binaries").join(format!("{profile:?}"));
-    fs::create_dir_all(&own)?;
     let mut copied = BTreeMap::new();
-    for (target, executable) in executables {
-        let copy = own.join(&target);
-        fs::copy(&executable, &copy)
-            .with_context(|| format!("cannot copy {}", executable.display()))?;
-        copied.insert(target, copy);
+    for (lab, build) in builds {
+        let Build::Built(executables) = build else {
+            copied.insert(lab, build);
+            continue;
+        };
+        let folder = own.join(&lab);
+        fs::create_dir_all(&folder)?;
+        let mut copies = BTreeMap::new();
+        for (target, executable) in executables {
+            let copy = folder.join(&target);
+            fs::copy(&executable, &copy)
+                .with_context(|| format!("cannot copy {}", executable.display()))?;
+            copies.insert(target, copy);
+        }
+        copied.insert(lab, Build::Built(copies));
     }
-    Ok(Build::Built(copied))
+    Ok(copied)
 }
 
-/// [`build_tests`], once the target directory is locked.
-fn build_locked(root: &Path, lab: &str, profile: Profile, target_dir: &Path) -> Result<Build> {
+/// `-p <lab>` for every lab.
+fn packages<'a>(labs: &'a [&'a str]) -> impl Iterator<Item = &'a str> {
+    labs.iter().flat_map(|lab| ["-p", lab])
+}
+
+/// [`build_tests`], once the target directory is locked: the executables or first error of
+/// each lab, as read from cargo's JSON messages.
+fn build_locked(
+    root: &Path,
+    labs: &[&str],
+    profile: Profile,
+    target_dir: &Path,
+) -> Result<BTreeMap<String, Build>> {
     let mut command = cargo(root, target_dir, profile);
     command
         .args([
-            "test",
-            "--no-run",
+            "build",
+            "--tests",
+            "--keep-going",
             "--offline",
             "--locked",
             "--quiet",
-            "-p",
-            lab,
         ])
+        .args(packages(labs))
         .arg("--message-format=json")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -121,8 +151,16 @@ fn build_locked(root: &Path, lab: &str, profile: Profile, target_dir: &Path) -> 
     let stderr = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
     let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
 
-    let mut executables = BTreeMap::new();
-    let mut first_error = None;
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", root.display()))?;
+    let lab_of = |target: &Target| -> Option<String> {
+        let relative = target.src_path.as_std_path().strip_prefix(&root).ok()?;
+        let lab = relative.components().next()?.as_os_str().to_str()?;
+        labs.contains(&lab).then(|| lab.to_owned())
+    };
+    let mut executables: BTreeMap<String, BTreeMap<String, PathBuf>> = BTreeMap::new();
+    let mut first_errors: BTreeMap<String, String> = BTreeMap::new();
     for message in Message::parse_stream(stdout) {
         match message.context("cannot read cargo's output")? {
             Message::CompilerArtifact(artifact) => {
@@ -132,28 +170,45 @@ fn build_locked(root: &Path, lab: &str, profile: Profile, target_dir: &Path) -> 
                         .kind
                         .iter()
                         .any(|kind| kind.to_string() == "test");
-                if let (true, Some(executable)) = (is_test, artifact.executable) {
+                if let (true, Some(executable), Some(lab)) =
+                    (is_test, artifact.executable, lab_of(&artifact.target))
+                {
                     executables
+                        .entry(lab)
+                        .or_default()
                         .insert(artifact.target.name.clone(), executable.into_std_path_buf());
                 }
             }
             Message::CompilerMessage(message)
-                if first_error.is_none() && message.message.level == DiagnosticLevel::Error =>
+                if message.message.level == DiagnosticLevel::Error =>
             {
-                first_error = message.message.rendered.clone();
+                if let (Some(lab), Some(rendered)) =
+                    (lab_of(&message.target), message.message.rendered)
+                {
+                    first_errors.entry(lab).or_insert(rendered);
+                }
             }
             _ => {}
         }
     }
     let status = child.wait().context("cannot wait for cargo")?;
     let stderr = stderr.join().unwrap_or_default();
-    if status.success() {
-        return Ok(Build::Built(executables));
+    if !status.success() && first_errors.is_empty() {
+        bail!(
+            "cargo failed to build the tests of {}:\n{stderr}",
+            labs.join(", ")
+        );
     }
-    match first_error {
-        Some(error) => Ok(Build::CompileError(error)),
-        None => bail!("cargo failed to build {lab}'s tests:\n{stderr}"),
-    }
+    Ok(labs
+        .iter()
+        .map(|lab| {
+            let build = match first_errors.remove(*lab) {
+                Some(error) => Build::CompileError(error),
+                None => Build::Built(executables.remove(*lab).unwrap_or_default()),
+            };
+            ((*lab).to_owned(), build)
+        })
+        .collect())
 }
 
 /// A cargo command in `root` with `profile`'s target directory and flags, and no flags

@@ -1,12 +1,13 @@
 //! Stage 6: one outcome per expected test of a lab; a test passes only on evidence.
 //!
 //! A lab whose files are missing or refused by the [`policy`] is not built: every expected
-//! test fails with that reason. Passing needs all three: the process exited successfully, before its timeout, and its
-//! stdout holds the evidence line of this run's secret for this test. Everything else is a
-//! failure with a reason: missing lab, compile error, panic (its message), crash (its signal),
-//! timeout, or an exit without evidence.
+//! test fails with that reason. The other labs of a submission are built together and their
+//! tests run in one pool of processes. Passing needs all three: the process exited
+//! successfully, before its timeout, and its stdout holds the evidence line of this run's
+//! secret for this test. Everything else is a failure with a reason: missing lab, compile
+//! error, panic (its message), stack overflow, out of memory, crash (its signal), timeout, or
+//! an exit without evidence.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -50,9 +51,31 @@ pub struct Grader {
     pub jobs: usize,
 }
 
+/// Every tier: what a lab is graded on unless told otherwise.
+pub const ALL_TIERS: &[Tier] = &[Tier::Visible, Tier::Hidden, Tier::Loom];
+
+/// One lab of a submission to grade.
+#[derive(Debug)]
+pub struct LabSubmission<'a> {
+    /// The lab.
+    pub lab: &'a Lab,
+    /// The student's files of the lab, or why they could not be taken.
+    pub sources: Result<Sources, CollectError>,
+    /// The tiers whose expected tests are graded (usually [`ALL_TIERS`]).
+    pub tiers: &'a [Tier],
+}
+
+/// A test ready to run: which lab (by index) it belongs to, its executable and limits.
+struct Runnable {
+    lab: usize,
+    test: TestId,
+    executable: PathBuf,
+    limits: Limits,
+}
+
 impl Grader {
     /// Grades `labs` of the submission in `root` (a student's copy of the workspace), scored
-    /// with `rubric`; `on_lab` sees each lab's report as soon as it is graded.
+    /// with `rubric`; `on_lab` sees each lab's report once it is graded.
     pub fn grade_submission(
         &self,
         rubric: &Rubric,
@@ -60,9 +83,16 @@ impl Grader {
         labs: &[&Lab],
         mut on_lab: impl FnMut(&LabReport),
     ) -> Result<Report> {
+        let submissions = labs
+            .iter()
+            .map(|lab| LabSubmission {
+                lab,
+                sources: collect(root, lab.name),
+                tiers: ALL_TIERS,
+            })
+            .collect();
         let mut reports = Vec::new();
-        for lab in labs {
-            let outcomes = self.grade_lab(lab, collect(root, lab.name))?;
+        for (lab, outcomes) in labs.iter().zip(self.grade_labs(submissions)?) {
             let report = LabReport::new(lab.name, outcomes, rubric);
             on_lab(&report);
             reports.push(report);
@@ -70,93 +100,146 @@ impl Grader {
         Ok(Report::new(&root.display().to_string(), reports))
     }
 
-    /// Grades `lab` with the student files `sources` (or the reason they could not be taken):
-    /// one outcome per expected test, in the catalogue's order.
-    pub fn grade_lab(
-        &self,
-        lab: &Lab,
-        sources: Result<Sources, CollectError>,
-    ) -> Result<Vec<TestOutcome>> {
-        self.grade_tiers(lab, sources, &[Tier::Visible, Tier::Hidden, Tier::Loom])
+    /// Grades the labs of one submission together: one scratch workspace, one build per
+    /// profile, one pool of test processes. Returns, for each lab in order, one outcome per
+    /// expected test of its tiers, in the catalogue's order. A lab that is missing, refused
+    /// or does not compile fails its tests with that reason and costs the others nothing.
+    pub fn grade_labs(&self, labs: Vec<LabSubmission<'_>>) -> Result<Vec<Vec<TestOutcome>>> {
+        let mut outcomes: Vec<Vec<TestOutcome>> = Vec::new();
+        let mut to_build: Vec<(usize, &Lab, Sources, Vec<TestId>)> = Vec::new();
+        for (index, submission) in labs.into_iter().enumerate() {
+            let mut expected = expected_tests(&self.pristine.join(submission.lab.name))?;
+            expected.retain(|test| submission.tiers.contains(&test.tier));
+            outcomes.push(match submission.sources {
+                Err(error) => all_failed(&expected, &error.to_string()),
+                Ok(sources) => {
+                    let violations = policy::check(submission.lab, &sources);
+                    if violations.is_empty() {
+                        to_build.push((index, submission.lab, sources, expected));
+                        Vec::new()
+                    } else {
+                        all_failed(&expected, &policy::refusal_reason(&violations))
+                    }
+                }
+            });
+        }
+        if !to_build.is_empty() {
+            let secret = new_secret();
+            let overlays: Vec<(&str, &Sources)> = to_build
+                .iter()
+                .map(|(_, lab, sources, _)| (lab.name, sources))
+                .collect();
+            let scratch = scratch::prepare(
+                &self.pristine,
+                &self.cache.join("scratch"),
+                &overlays,
+                &secret,
+            )?;
+            let mut runnable = Vec::new();
+            for (profile, limits) in [
+                (Profile::Threads, self.limits),
+                (Profile::Loom, self.loom_limits),
+            ] {
+                let of_profile = |tests: &[TestId]| -> Vec<TestId> {
+                    tests
+                        .iter()
+                        .filter(|test| (test.tier == Tier::Loom) == (profile == Profile::Loom))
+                        .cloned()
+                        .collect()
+                };
+                let names: Vec<&str> = to_build
+                    .iter()
+                    .filter(|(_, _, _, expected)| !of_profile(expected).is_empty())
+                    .map(|(_, lab, _, _)| lab.name)
+                    .collect();
+                let mut builds = build_tests(scratch.root(), &names, profile, &self.cache)?;
+                for (index, lab, _, expected) in &to_build {
+                    let Some(build) = builds.remove(lab.name) else {
+                        continue;
+                    };
+                    let tests = of_profile(expected);
+                    match build {
+                        Build::CompileError(error) => {
+                            outcomes[*index].extend(all_failed(&tests, &compile_reason(&error)));
+                        }
+                        Build::Built(executables) => {
+                            for test in tests {
+                                match executables.get(&test.target) {
+                                    None => outcomes[*index].push(failed(
+                                        &test,
+                                        "its test binary was not built",
+                                        String::new(),
+                                    )),
+                                    Some(executable) => runnable.push(Runnable {
+                                        lab: *index,
+                                        test,
+                                        executable: executable.clone(),
+                                        limits,
+                                    }),
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for (lab, outcome) in self.run_all(runnable, &secret)? {
+                outcomes[lab].push(outcome);
+            }
+        }
+        for lab in &mut outcomes {
+            lab.sort_by(|a, b| a.test.cmp(&b.test));
+        }
+        Ok(outcomes)
     }
 
-    /// [`grade_lab`](Self::grade_lab), for the expected tests of `tiers` only.
+    /// Grades one lab on `tiers` only: [`grade_labs`](Self::grade_labs) for a single lab.
     pub fn grade_tiers(
         &self,
         lab: &Lab,
         sources: Result<Sources, CollectError>,
         tiers: &[Tier],
     ) -> Result<Vec<TestOutcome>> {
-        let mut expected = expected_tests(&self.pristine.join(lab.name))?;
-        expected.retain(|test| tiers.contains(&test.tier));
-        let sources = match sources {
-            Ok(sources) => sources,
-            Err(error) => return Ok(all_failed(&expected, &error.to_string())),
-        };
-        let violations = policy::check(lab, &sources);
-        if !violations.is_empty() {
-            return Ok(all_failed(&expected, &policy::refusal_reason(&violations)));
-        }
-        let secret = new_secret();
-        let scratch = scratch::prepare(
-            &self.pristine,
-            &self.cache.join("scratch"),
-            lab.name,
-            &sources,
-            &secret,
-        )?;
-        let mut outcomes = Vec::new();
-        for (profile, limits) in [
-            (Profile::Threads, self.limits),
-            (Profile::Loom, self.loom_limits),
-        ] {
-            let tests: Vec<TestId> = expected
-                .iter()
-                .filter(|test| (test.tier == Tier::Loom) == (profile == Profile::Loom))
-                .cloned()
-                .collect();
-            if tests.is_empty() {
-                continue;
-            }
-            match build_tests(scratch.root(), lab.name, profile, &self.cache)? {
-                Build::CompileError(error) => {
-                    outcomes.extend(all_failed(&tests, &compile_reason(&error)));
-                }
-                Build::Built(executables) => {
-                    outcomes.extend(self.run_all(&tests, &executables, &secret, limits)?);
-                }
-            }
-        }
-        outcomes.sort_by(|a, b| a.test.cmp(&b.test));
-        Ok(outcomes)
+        let mut graded = self.grade_labs(vec![LabSubmission {
+            lab,
+            sources,
+            tiers,
+        }])?;
+        Ok(graded.remove(0))
     }
 
-    /// Runs `tests`, `jobs` at a time, each in its own process.
-    fn run_all(
-        &self,
-        tests: &[TestId],
-        executables: &BTreeMap<String, PathBuf>,
-        secret: &str,
-        limits: Limits,
-    ) -> Result<Vec<TestOutcome>> {
+    /// Runs `tests`, `jobs` at a time, each in its own process, the longest (loom models)
+    /// first; returns each one's lab index and outcome.
+    fn run_all(&self, mut tests: Vec<Runnable>, secret: &str) -> Result<Vec<(usize, TestOutcome)>> {
+        tests.sort_by_key(|runnable| runnable.test.tier != Tier::Loom);
         let next = Mutex::new(tests.iter());
         let outcomes = Mutex::new(Vec::new());
-        std::thread::scope(|scope| {
-            for _ in 0..self.jobs.max(1) {
-                scope.spawn(|| -> Result<()> {
-                    loop {
-                        let Some(test) = next.lock().expect("queue lock").next() else {
-                            return Ok(());
-                        };
-                        let outcome = match executables.get(&test.target) {
-                            None => failed(test, "its test binary was not built", String::new()),
-                            Some(executable) => judge(test, executable, secret, limits)?,
-                        };
-                        outcomes.lock().expect("outcomes lock").push(outcome);
-                    }
-                });
+        std::thread::scope(|scope| -> Result<()> {
+            let workers: Vec<_> = (0..self.jobs.max(1))
+                .map(|_| {
+                    scope.spawn(|| -> Result<()> {
+                        loop {
+                            let Some(runnable) = next.lock().expect("queue lock").next() else {
+                                return Ok(());
+                            };
+                            let outcome = judge(
+                                &runnable.test,
+                                &runnable.executable,
+                                secret,
+                                runnable.limits,
+                            )?;
+                            outcomes
+                                .lock()
+                                .expect("outcomes lock")
+                                .push((runnable.lab, outcome));
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.join().expect("a test runner thread panicked")?;
             }
-        });
+            Ok(())
+        })?;
         Ok(outcomes.into_inner().expect("outcomes lock"))
     }
 }
@@ -198,6 +281,19 @@ fn failure_reason(finished: &Finished, evidence: bool, limits: Limits) -> String
     if let Some(message) = panic_message(&finished.stderr) {
         return message;
     }
+    if let Some(thread) = overflowed_thread(&finished.stderr) {
+        return format!(
+            "crashed: thread {thread} overflowed its stack: look for a recursion that never \
+             stops, or a very large value on the stack"
+        );
+    }
+    if let Some(allocation) = failed_allocation(&finished.stderr) {
+        return format!(
+            "crashed: out of memory ({allocation}, over the test's limit of {} MiB): look for \
+             a collection that grows without end",
+            limits.memory_bytes >> 20
+        );
+    }
     if let Some(signal) = status.signal() {
         return match signal {
             6 => "crashed: the process aborted (a panic inside a panic, `abort`, or memory \
@@ -230,6 +326,24 @@ pub fn panic_message(stderr: &str) -> Option<String> {
         .take(6)
         .collect();
     Some(format!("{} (at {location})", message.join("\n").trim()))
+}
+
+/// The thread named in Rust's stack overflow message (`thread 'x' has overflowed its stack`).
+fn overflowed_thread(stderr: &str) -> Option<&str> {
+    stderr.lines().find_map(|line| {
+        let rest = line.strip_prefix("thread ")?;
+        let (thread, _) = rest.split_once(" has overflowed its stack")?;
+        Some(thread)
+    })
+}
+
+/// The failed allocation in Rust's out-of-memory message (`memory allocation of N bytes
+/// failed`).
+fn failed_allocation(stderr: &str) -> Option<&str> {
+    stderr.lines().find_map(|line| {
+        let start = line.find("memory allocation of ")?;
+        Some(line[start..].trim_end_matches(" failed"))
+    })
 }
 
 /// The reason every test of a lab that does not compile fails.

@@ -1,8 +1,8 @@
-//! Stage 3: a scratch workspace in which one lab of one submission is built.
+//! Stage 3: a scratch workspace in which the labs of one submission are built.
 //!
 //! It is a copy of the grader's pristine workspace (manifests, lock file, facades, tests,
-//! hidden tests) in which only the lab's student files are replaced by the submission's, and
-//! in which every test body of the lab reports [`evidence`](crate::evidence) of its end.
+//! hidden tests) in which only the graded labs' student files are replaced by the
+//! submission's, and in which every test body of those labs reports [`evidence`](crate::evidence) of its end.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,13 +32,13 @@ impl Scratch {
     }
 }
 
-/// Copies `pristine` into a new scratch workspace under `parent`, replaces `lab`'s student
-/// files with `sources`, and rewrites `lab`'s test files to report evidence with `secret`.
+/// Copies `pristine` into a new scratch workspace under `parent` and, for each lab and its
+/// student files in `labs`, replaces the lab's student files with them and rewrites the lab's
+/// test files to report evidence with `secret`. Labs not named keep their pristine files.
 pub fn prepare(
     pristine: &Path,
     parent: &Path,
-    lab: &str,
-    sources: &Sources,
+    labs: &[(&str, &Sources)],
     secret: &str,
 ) -> Result<Scratch> {
     fs::create_dir_all(parent)?;
@@ -47,8 +47,16 @@ pub fn prepare(
         .tempdir_in(parent)
         .context("cannot create a scratch directory")?;
     copy_tree(pristine, dir.path())?;
+    for (lab, sources) in labs {
+        overlay(&dir.path().join(lab), sources, secret)?;
+    }
+    Ok(Scratch { dir })
+}
 
-    let src = dir.path().join(lab).join("src");
+/// In the lab folder `lab_dir`, replaces the student files under `src/` with `sources` and
+/// rewrites the test files to report evidence with `secret`.
+fn overlay(lab_dir: &Path, sources: &Sources, secret: &str) -> Result<()> {
+    let src = lab_dir.join("src");
     for entry in fs::read_dir(&src)? {
         let path = entry?.path();
         let keep = path
@@ -71,14 +79,13 @@ pub fn prepare(
         }
         fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
-
-    for file in test_files(&dir.path().join(lab))? {
+    for file in test_files(lab_dir)? {
         let source = fs::read_to_string(&file.path)?;
         let rewritten = evidence::inject(&source, secret)
             .with_context(|| format!("cannot rewrite {}", file.path.display()))?;
         fs::write(&file.path, rewritten)?;
     }
-    Ok(Scratch { dir })
+    Ok(())
 }
 
 /// Copies the workspace at `from` to `to`, leaving out [`NOT_COPIED`], keeping symbolic links

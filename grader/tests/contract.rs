@@ -8,14 +8,24 @@ use std::path::Path;
 
 use grader::catalog::{LABS, Lab};
 use grader::collect::collect;
-use grader::grade::TestOutcome;
+use grader::grade::{ALL_TIERS, LabSubmission, TestOutcome};
 
 use common::{grader, pristine};
 
-/// Grades every tier of `lab` with the student files found under `root` (a folder shaped
-/// like the workspace).
-fn grade(lab: &Lab, root: &Path) -> Vec<TestOutcome> {
-    grader().grade_lab(lab, collect(root, lab.name)).unwrap()
+/// Grades every tier of every lab, together as one submission, with the student files found
+/// under `root` (a folder shaped like the workspace).
+fn grade_all(root: &Path) -> Vec<(&'static Lab, Vec<TestOutcome>)> {
+    let submissions = LABS
+        .iter()
+        .map(|lab| LabSubmission {
+            lab,
+            sources: collect(root, lab.name),
+            tiers: ALL_TIERS,
+        })
+        .collect();
+    LABS.iter()
+        .zip(grader().grade_labs(submissions).unwrap())
+        .collect()
 }
 
 /// One line per outcome: test, tier, reason.
@@ -29,8 +39,7 @@ fn describe(outcomes: &[&TestOutcome]) -> String {
 
 #[test]
 fn every_stub_fails_every_test_on_not_yet_implemented() {
-    for lab in LABS {
-        let outcomes = grade(lab, &pristine());
+    for (lab, outcomes) in grade_all(&pristine()) {
         assert!(!outcomes.is_empty(), "{} has no expected tests", lab.name);
         let wrong: Vec<&TestOutcome> = outcomes
             .iter()
@@ -47,8 +56,7 @@ fn every_stub_fails_every_test_on_not_yet_implemented() {
 
 #[test]
 fn every_reference_passes_every_test() {
-    for lab in LABS {
-        let outcomes = grade(lab, &pristine().join("solutions"));
+    for (lab, outcomes) in grade_all(&pristine().join("solutions")) {
         let failed: Vec<&TestOutcome> = outcomes.iter().filter(|o| !o.passed).collect();
         assert!(
             failed.is_empty(),
