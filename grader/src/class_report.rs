@@ -1,7 +1,8 @@
 //! The class report: one self-contained HTML page of a batch's results, for a browser with no
 //! network. Three charts, drawn as inline SVG (no script, no CDN): the distribution of total
 //! scores (`#score-distribution`), each test's pass rate (`#pass-rates`) and the most common
-//! failure reasons (`#failure-reasons`); then a table of every student's points per lab.
+//! failure reasons (`#failure-reasons`), each an image named by its heading (`aria-labelledby`);
+//! then a table of every student's points per lab.
 //! Every piece of text that comes from a submission (ids, reasons) is HTML-escaped.
 
 use std::collections::BTreeMap;
@@ -14,6 +15,10 @@ const BUCKETS: usize = 10;
 
 /// How many failure reasons the reasons chart shows.
 const TOP_REASONS: usize = 10;
+
+/// How many characters of a bar's label fit left of its bar: 560 px at 12 px sans-serif, about
+/// 7 px a character.
+const LABEL_CHARS: usize = 78;
 
 /// One bar of a horizontal bar chart: its label, its value, and the largest value possible.
 struct Bar {
@@ -47,16 +52,22 @@ pub fn render(class: &[(String, Report)]) -> String {
         totals.iter().sum::<f64>() / totals.len() as f64,
         sorted[sorted.len() / 2]
     );
-    page.push_str("<h2>Score distribution</h2>\n");
+    page.push_str(&heading("score-distribution", "Score distribution"));
     page.push_str(&histogram(&buckets(&totals)));
-    page.push_str("<h2>Pass rate per test</h2>\n");
+    page.push_str(&heading("pass-rates", "Pass rate per test"));
     page.push_str(&bar_chart("pass-rates", &pass_rates(class)));
-    page.push_str("<h2>Most common failure reasons</h2>\n");
+    page.push_str(&heading("failure-reasons", "Most common failure reasons"));
     page.push_str(&bar_chart("failure-reasons", &failure_reasons(class)));
     page.push_str("<h2>Students</h2>\n");
     page.push_str(&students_table(class));
     page.push_str("</body></html>\n");
     page
+}
+
+/// The heading of the chart `id`, which names the chart for screen readers
+/// (`aria-labelledby`).
+fn heading(id: &str, title: &str) -> String {
+    format!("<h2 id=\"{id}-title\">{title}</h2>\n")
 }
 
 /// A report's total as a percentage of its maximum (0 when nothing could be earned).
@@ -78,31 +89,34 @@ fn buckets(percents: &[f64]) -> [usize; BUCKETS] {
     counts
 }
 
-/// The score distribution as an SVG column chart.
+/// The score distribution as an SVG column chart: each column's count above it, its range of
+/// scores below.
 fn histogram(counts: &[usize; BUCKETS]) -> String {
     let most = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let (width, height) = (60.0, 200.0);
+    // Room above the tallest column for its count, and below the columns for the ranges.
+    let (width, height, top) = (60.0, 200.0, 20.0);
     let mut svg = format!(
-        "<svg id=\"score-distribution\" width=\"{}\" height=\"{}\" role=\"img\">\n",
+        "<svg id=\"score-distribution\" width=\"{}\" height=\"{}\" role=\"img\" \
+         aria-labelledby=\"score-distribution-title\">\n",
         width * BUCKETS as f64,
-        height + 40.0
+        top + height + 24.0
     );
     for (i, &count) in counts.iter().enumerate() {
         let bar = height * count as f64 / most;
-        let x = width * i as f64;
+        let middle = width * i as f64 + width / 2.0;
         let range = format!("{}-{} %", i * 10, i * 10 + 10);
+        let students = if count == 1 { "student" } else { "students" };
         let _ = writeln!(
             svg,
             "<rect class=\"bar\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{bar}\">\
-             <title>{range}: {count} students</title></rect>\
-             <text x=\"{}\" y=\"{}\">{count}</text><text x=\"{}\" y=\"{}\">{range}</text>",
-            x + 5.0,
-            height - bar,
+             <title>{range}: {count} {students}</title></rect>\
+             <text x=\"{middle}\" y=\"{}\" text-anchor=\"middle\">{count}</text>\
+             <text x=\"{middle}\" y=\"{}\" text-anchor=\"middle\">{range}</text>",
+            middle - width / 2.0 + 5.0,
+            top + height - bar,
             width - 10.0,
-            x + 20.0,
-            (height - bar - 4.0).max(12.0),
-            x + 5.0,
-            height + 20.0
+            top + height - bar - 5.0,
+            top + height + 18.0
         );
     }
     svg.push_str("</svg>\n");
@@ -180,11 +194,13 @@ fn failure_reasons(class: &[(String, Report)]) -> Vec<Bar> {
         .collect()
 }
 
-/// `bars` as an SVG horizontal bar chart with the given element id.
+/// `bars` as an SVG horizontal bar chart with the given element id: each bar's label on its
+/// left (shortened to [`LABEL_CHARS`], whole in its tooltip), its value on its right.
 fn bar_chart(id: &str, bars: &[Bar]) -> String {
     let (row, label_width, bar_width) = (22.0, 560.0, 400.0);
     let mut svg = format!(
-        "<svg id=\"{id}\" width=\"{}\" height=\"{}\" role=\"img\">\n",
+        "<svg id=\"{id}\" width=\"{}\" height=\"{}\" role=\"img\" \
+         aria-labelledby=\"{id}-title\">\n",
         label_width + bar_width + 60.0,
         row * bars.len().max(1) as f64 + 4.0
     );
@@ -201,10 +217,11 @@ fn bar_chart(id: &str, bars: &[Bar]) -> String {
         let label = escape(&bar.label);
         let _ = writeln!(
             svg,
-            "<text x=\"0\" y=\"{}\">{label}</text><rect class=\"bar\" x=\"{label_width}\" \
-             y=\"{}\" width=\"{length}\" height=\"{}\"><title>{label}: {}</title></rect>\
-             <text x=\"{}\" y=\"{}\">{}</text>",
+            "<text x=\"0\" y=\"{}\">{}<title>{label}</title></text>\
+             <rect class=\"bar\" x=\"{label_width}\" y=\"{}\" width=\"{length}\" height=\"{}\">\
+             <title>{label}: {}</title></rect><text x=\"{}\" y=\"{}\">{}</text>",
             y + 15.0,
+            escape(&shorten(&bar.label, LABEL_CHARS)),
             y + 2.0,
             row - 6.0,
             escape(&bar.text),
@@ -215,6 +232,16 @@ fn bar_chart(id: &str, bars: &[Bar]) -> String {
     }
     svg.push_str("</svg>\n");
     svg
+}
+
+/// `text` cut to at most `chars` characters, the last of them an ellipsis if it was cut.
+fn shorten(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(chars - 1).collect();
+    short.push('…');
+    short
 }
 
 /// Every student's points per lab and in total.
@@ -313,6 +340,26 @@ mod tests {
         assert_eq!(bars.len(), 1);
         assert_eq!(bars[0].label, "lost N updates");
         assert_eq!(bars[0].value, 2.0);
+    }
+
+    #[test]
+    fn long_labels_are_shortened_and_whole_in_their_tooltip() {
+        let long = "x".repeat(LABEL_CHARS + 5);
+        let chart = bar_chart(
+            "c",
+            &[Bar {
+                label: long.clone(),
+                value: 1.0,
+                max: 1.0,
+                text: "1".into(),
+            }],
+        );
+        let short = format!("{}…", "x".repeat(LABEL_CHARS - 1));
+        assert!(
+            chart.contains(&format!(">{short}<title>{long}</title>")),
+            "{chart}"
+        );
+        assert_eq!(shorten("short", LABEL_CHARS), "short");
     }
 
     #[test]
