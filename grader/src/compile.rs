@@ -1,14 +1,16 @@
-//! Stage 4: build the test binaries of a submission's labs in its scratch workspace.
+//! Stage 4: build the test binaries of a submission's labs.
 //!
 //! Builds are offline and locked (`--offline --locked`): the dependencies come from the cache
 //! filled once by [`fetch_dependencies`], and the scratch workspace's manifests and lock file
 //! are the pristine ones. Every lab of a submission is built by one cargo invocation per
 //! profile, which keeps going past a lab that does not compile (`--keep-going`), so one
-//! broken lab never costs another its build. All builds of one profile share a target
-//! directory, so each submission compiles only its own lab crates. Cargo names a workspace
-//! member's artifacts after its path relative to the workspace root, so two scratch
-//! workspaces write the same files: a build holds a lock on the target directory until it has
-//! copied its test executables into its own scratch workspace.
+//! broken lab never costs another its build. Submissions are built one at a time in one
+//! [`BuildWorkspace`] at a fixed path, against one target directory per profile, so each
+//! compiles only its own lab crates and rustc's incremental cache carries over. Cargo decides
+//! by modification times whether a lab is up to date: the workspace is written anew while the
+//! lock is held, so its files are newer than anything built before, and cargo never takes
+//! another submission's artifacts for this one's. Test executables are copied out before the
+//! lock is released.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
@@ -62,40 +64,52 @@ pub fn fetch_dependencies(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Builds the tests of the packages `labs` (each a lab directory and package name) in the
-/// workspace at `root` with `profile`, in one cargo invocation, using the shared target
-/// directory under `cache`, and copies the test executables into `root`. Returns one
-/// [`Build`] per lab; fails only when cargo itself fails without a compiler error to show.
+/// The one workspace in the build cache in which submissions are built, held by one build
+/// at a time (a file lock, so across grader processes too) until dropped.
+#[derive(Debug)]
+pub struct BuildWorkspace {
+    root: PathBuf,
+    _lock: File,
+}
+
+impl BuildWorkspace {
+    /// Waits until no other build holds the workspace of `cache`, then holds it.
+    pub fn lock(cache: &Path) -> Result<Self> {
+        fs::create_dir_all(cache).with_context(|| format!("cannot create {}", cache.display()))?;
+        let lock = File::create(cache.join("grader-build.lock"))?;
+        lock.lock().context("cannot lock the build workspace")?;
+        Ok(Self {
+            root: cache.join("workspace"),
+            _lock: lock,
+        })
+    }
+
+    /// The workspace root: always the same path, so that incremental builds carry over.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// Builds the test targets `targets` of the packages `labs` (each a lab directory and package
+/// name) in the held `workspace` with `profile`, in one cargo invocation, using the shared target
+/// directory under `cache`, and copies the test executables into `out`, where they stay
+/// valid after the workspace is released. Returns one [`Build`] per lab; fails only when
+/// cargo itself fails without a compiler error to show.
 pub fn build_tests(
-    root: &Path,
+    workspace: &BuildWorkspace,
     labs: &[&str],
+    targets: &[&str],
     profile: Profile,
     cache: &Path,
+    out: &Path,
 ) -> Result<BTreeMap<String, Build>> {
     if labs.is_empty() {
         return Ok(BTreeMap::new());
     }
     let target_dir = profile.target_dir(cache);
     fs::create_dir_all(&target_dir)?;
-    let lock = File::create(target_dir.join("grader-build.lock"))?;
-    lock.lock()
-        .context("cannot lock the shared target directory")?;
-    // Cargo would take another scratch workspace's artifacts of these labs for up to date.
-    let clean = cargo(root, &target_dir, profile)
-        .args(["clean", "--offline", "--quiet"])
-        .args(packages(labs))
-        .args(if profile == Profile::Loom {
-            &["--release"][..]
-        } else {
-            &[]
-        })
-        .status()
-        .context("cannot run cargo clean")?;
-    if !clean.success() {
-        bail!("cargo clean of {} failed", labs.join(", "));
-    }
-    let builds = build_locked(root, labs, profile, &target_dir)?;
-    let own = root.join("test-binaries").join(format!("{profile:?}"));
+    let builds = build_locked(workspace.root(), labs, targets, profile, &target_dir)?;
+    let own = out.join(format!("{profile:?}"));
     let mut copied = BTreeMap::new();
     for (lab, build) in builds {
         let Build::Built(executables) = build else {
@@ -121,30 +135,25 @@ fn packages<'a>(labs: &'a [&'a str]) -> impl Iterator<Item = &'a str> {
     labs.iter().flat_map(|lab| ["-p", lab])
 }
 
-/// [`build_tests`], once the target directory is locked: the executables or first error of
+/// [`build_tests`] in the workspace at `root`: the executables or first error of
 /// each lab, as read from cargo's JSON messages.
 fn build_locked(
     root: &Path,
     labs: &[&str],
+    targets: &[&str],
     profile: Profile,
     target_dir: &Path,
 ) -> Result<BTreeMap<String, Build>> {
     let mut command = cargo(root, target_dir, profile);
     command
-        .args([
-            "build",
-            "--tests",
-            "--keep-going",
-            "--offline",
-            "--locked",
-            "--quiet",
-        ])
+        .args(["build", "--keep-going", "--offline", "--locked", "--quiet"])
         .args(packages(labs))
+        .args(targets.iter().flat_map(|target| ["--test", target]))
         .arg("--message-format=json")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if profile == Profile::Loom {
-        command.args(["--release", "--test", "loom"]);
+        command.arg("--release");
     }
     let mut child = command.spawn().context("cannot run cargo")?;
     let stderr = child.stderr.take().expect("stderr is piped");

@@ -8,15 +8,17 @@
 //! error, panic (its message), stack overflow, out of memory, crash (its signal), timeout, or
 //! an exit without evidence.
 
+use std::collections::BTreeSet;
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Lab, TestId, Tier, expected_tests};
 use crate::collect::{CollectError, Sources, collect};
-use crate::compile::{Build, Profile, build_tests};
+use crate::compile::{Build, BuildWorkspace, Profile, build_tests};
 use crate::evidence::{has_evidence, new_secret};
 use crate::report::{LabReport, Report};
 use crate::rubric::Rubric;
@@ -65,6 +67,16 @@ pub struct LabSubmission<'a> {
     pub tiers: &'a [Tier],
 }
 
+/// A lab that passed collection and the policy: it is built.
+struct Accepted<'a> {
+    /// Its index among the submission's labs.
+    index: usize,
+    lab: &'a Lab,
+    sources: Sources,
+    /// Its expected tests, of the tiers graded.
+    expected: Vec<TestId>,
+}
+
 /// A test ready to run: which lab (by index) it belongs to, its executable and limits.
 struct Runnable {
     lab: usize,
@@ -106,82 +118,39 @@ impl Grader {
     /// or does not compile fails its tests with that reason and costs the others nothing.
     pub fn grade_labs(&self, labs: Vec<LabSubmission<'_>>) -> Result<Vec<Vec<TestOutcome>>> {
         let mut outcomes: Vec<Vec<TestOutcome>> = Vec::new();
-        let mut to_build: Vec<(usize, &Lab, Sources, Vec<TestId>)> = Vec::new();
+        let mut to_build = Vec::new();
         for (index, submission) in labs.into_iter().enumerate() {
             let mut expected = expected_tests(&self.pristine.join(submission.lab.name))?;
             expected.retain(|test| submission.tiers.contains(&test.tier));
-            outcomes.push(match submission.sources {
-                Err(error) => all_failed(&expected, &error.to_string()),
-                Ok(sources) => {
-                    let violations = policy::check(submission.lab, &sources);
-                    if violations.is_empty() {
-                        to_build.push((index, submission.lab, sources, expected));
-                        Vec::new()
-                    } else {
-                        all_failed(&expected, &policy::refusal_reason(&violations))
-                    }
+            let sources = match submission.sources {
+                Ok(sources) => sources,
+                Err(error) => {
+                    outcomes.push(all_failed(&expected, &error.to_string()));
+                    continue;
                 }
+            };
+            let violations = policy::check(submission.lab, &sources);
+            if !violations.is_empty() {
+                outcomes.push(all_failed(&expected, &policy::refusal_reason(&violations)));
+                continue;
+            }
+            outcomes.push(Vec::new());
+            to_build.push(Accepted {
+                index,
+                lab: submission.lab,
+                sources,
+                expected,
             });
         }
         if !to_build.is_empty() {
             let secret = new_secret();
-            let overlays: Vec<(&str, &Sources)> = to_build
-                .iter()
-                .map(|(_, lab, sources, _)| (lab.name, sources))
-                .collect();
-            let scratch = scratch::prepare(
-                &self.pristine,
-                &self.cache.join("scratch"),
-                &overlays,
-                &secret,
-            )?;
-            let mut runnable = Vec::new();
-            for (profile, limits) in [
-                (Profile::Threads, self.limits),
-                (Profile::Loom, self.loom_limits),
-            ] {
-                let of_profile = |tests: &[TestId]| -> Vec<TestId> {
-                    tests
-                        .iter()
-                        .filter(|test| (test.tier == Tier::Loom) == (profile == Profile::Loom))
-                        .cloned()
-                        .collect()
-                };
-                let names: Vec<&str> = to_build
-                    .iter()
-                    .filter(|(_, _, _, expected)| !of_profile(expected).is_empty())
-                    .map(|(_, lab, _, _)| lab.name)
-                    .collect();
-                let mut builds = build_tests(scratch.root(), &names, profile, &self.cache)?;
-                for (index, lab, _, expected) in &to_build {
-                    let Some(build) = builds.remove(lab.name) else {
-                        continue;
-                    };
-                    let tests = of_profile(expected);
-                    match build {
-                        Build::CompileError(error) => {
-                            outcomes[*index].extend(all_failed(&tests, &compile_reason(&error)));
-                        }
-                        Build::Built(executables) => {
-                            for test in tests {
-                                match executables.get(&test.target) {
-                                    None => outcomes[*index].push(failed(
-                                        &test,
-                                        "its test binary was not built",
-                                        String::new(),
-                                    )),
-                                    Some(executable) => runnable.push(Runnable {
-                                        lab: *index,
-                                        test,
-                                        executable: executable.clone(),
-                                        limits,
-                                    }),
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            let runs = self.cache.join("runs");
+            fs::create_dir_all(&runs)?;
+            let binaries = tempfile::Builder::new()
+                .prefix("run-")
+                .tempdir_in(&runs)
+                .context("cannot create a folder for the test executables")?;
+            let runnable = self.build(&to_build, &secret, binaries.path(), &mut outcomes)?;
             for (lab, outcome) in self.run_all(runnable, &secret)? {
                 outcomes[lab].push(outcome);
             }
@@ -190,6 +159,79 @@ impl Grader {
             lab.sort_by(|a, b| a.test.cmp(&b.test));
         }
         Ok(outcomes)
+    }
+
+    /// Builds the `accepted` labs with their tests reporting `secret`, once per profile,
+    /// copying the executables into `binaries`. Returns the tests to run; the tests of a lab
+    /// that does not compile go straight to `outcomes`, failed with the compiler's error.
+    fn build(
+        &self,
+        accepted: &[Accepted<'_>],
+        secret: &str,
+        binaries: &Path,
+        outcomes: &mut [Vec<TestOutcome>],
+    ) -> Result<Vec<Runnable>> {
+        let workspace = BuildWorkspace::lock(&self.cache)?;
+        let overlays: Vec<(&str, &Sources)> = accepted
+            .iter()
+            .map(|lab| (lab.lab.name, &lab.sources))
+            .collect();
+        scratch::prepare(&self.pristine, workspace.root(), &overlays, secret)?;
+        let mut runnable = Vec::new();
+        for (profile, limits) in [
+            (Profile::Threads, self.limits),
+            (Profile::Loom, self.loom_limits),
+        ] {
+            let of_profile = |lab: &Accepted<'_>| -> Vec<TestId> {
+                lab.expected
+                    .iter()
+                    .filter(|test| (test.tier == Tier::Loom) == (profile == Profile::Loom))
+                    .cloned()
+                    .collect()
+            };
+            let names: Vec<&str> = accepted
+                .iter()
+                .filter(|lab| !of_profile(lab).is_empty())
+                .map(|lab| lab.lab.name)
+                .collect();
+            let targets: BTreeSet<String> = accepted
+                .iter()
+                .flat_map(&of_profile)
+                .map(|test| test.target)
+                .collect();
+            let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+            let mut builds =
+                build_tests(&workspace, &names, &targets, profile, &self.cache, binaries)?;
+            for lab in accepted {
+                let Some(build) = builds.remove(lab.lab.name) else {
+                    continue;
+                };
+                let tests = of_profile(lab);
+                match build {
+                    Build::CompileError(error) => {
+                        outcomes[lab.index].extend(all_failed(&tests, &compile_reason(&error)));
+                    }
+                    Build::Built(executables) => {
+                        for test in tests {
+                            match executables.get(&test.target) {
+                                None => outcomes[lab.index].push(failed(
+                                    &test,
+                                    "its test binary was not built",
+                                    String::new(),
+                                )),
+                                Some(executable) => runnable.push(Runnable {
+                                    lab: lab.index,
+                                    test,
+                                    executable: executable.clone(),
+                                    limits,
+                                }),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(runnable)
     }
 
     /// Grades one lab on `tiers` only: [`grade_labs`](Self::grade_labs) for a single lab.

@@ -1,14 +1,16 @@
-//! Stage 3: a scratch workspace in which the labs of one submission are built.
+//! Stage 3: the scratch workspace in which the labs of one submission are built.
 //!
 //! It is a copy of the grader's pristine workspace (manifests, lock file, facades, tests,
 //! hidden tests) in which only the graded labs' student files are replaced by the
-//! submission's, and in which every test body of those labs reports [`evidence`](crate::evidence) of its end.
+//! submission's, and in which every test body of those labs reports
+//! [`evidence`](crate::evidence) of its end. It lives in the build cache at a fixed path
+//! ([`BuildWorkspace`](crate::compile::BuildWorkspace)), so that rustc's incremental cache
+//! carries over from one submission to the next.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use tempfile::TempDir;
 use walkdir::WalkDir;
 
 use crate::catalog::test_files;
@@ -19,38 +21,25 @@ use crate::evidence;
 /// grader's own tests and fixtures.
 const NOT_COPIED: &[&str] = &["target", ".git", "grader/tests", "grader/fixtures"];
 
-/// A scratch workspace, deleted when dropped.
-#[derive(Debug)]
-pub struct Scratch {
-    dir: TempDir,
-}
-
-impl Scratch {
-    /// The workspace root.
-    pub fn root(&self) -> &Path {
-        self.dir.path()
-    }
-}
-
-/// Copies `pristine` into a new scratch workspace under `parent` and, for each lab and its
-/// student files in `labs`, replaces the lab's student files with them and rewrites the lab's
-/// test files to report evidence with `secret`. Labs not named keep their pristine files.
+/// Makes `root` (emptied first) a copy of `pristine` and, for each lab and its student files in
+/// `labs`, replaces the lab's student files with them and rewrites the lab's test files to
+/// report evidence with `secret`. Labs not named keep their pristine files. Every file is
+/// written anew, so each is newer than anything built before.
 pub fn prepare(
     pristine: &Path,
-    parent: &Path,
+    root: &Path,
     labs: &[(&str, &Sources)],
     secret: &str,
-) -> Result<Scratch> {
-    fs::create_dir_all(parent)?;
-    let dir = tempfile::Builder::new()
-        .prefix("scratch-")
-        .tempdir_in(parent)
-        .context("cannot create a scratch directory")?;
-    copy_tree(pristine, dir.path())?;
-    for (lab, sources) in labs {
-        overlay(&dir.path().join(lab), sources, secret)?;
+) -> Result<()> {
+    if root.exists() {
+        fs::remove_dir_all(root).with_context(|| format!("cannot empty {}", root.display()))?;
     }
-    Ok(Scratch { dir })
+    fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
+    copy_tree(pristine, root)?;
+    for (lab, sources) in labs {
+        overlay(&root.join(lab), sources, secret)?;
+    }
+    Ok(())
 }
 
 /// In the lab folder `lab_dir`, replaces the student files under `src/` with `sources` and
