@@ -1,6 +1,6 @@
 //! Batch grading: every submission of a class, N at a time, resumably.
 //!
-//! A class folder holds one subfolder per student. Each student's results go to
+//! A class folder holds one subfolder, or one `.zip` file, per student. Each student's results go to
 //! `<out>/students/<id>/` as `report.json` (the versioned report), `results.json` (Gradescope's
 //! shape) and, last, `fingerprint`: a hash of what was graded (the student's lab sources, the
 //! rubric, the grader's version). A run skips a student whose `fingerprint` matches, so an
@@ -23,10 +23,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::Lab;
-use crate::collect::collect;
-use crate::grade::Grader;
-use crate::report::Report;
+use crate::collect::{CollectError, collect};
+use crate::grade::{ALL_TIERS, Grader, LabSubmission};
+use crate::report::{LabReport, Report};
 use crate::rubric::Rubric;
+use crate::unzip;
 
 /// One student's submission in a class folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,19 +38,25 @@ pub struct Student {
     pub path: PathBuf,
 }
 
-/// The students of `class_dir`: its subfolders, by id.
+/// The students of `class_dir`: its subfolders and `.zip` files, by id (a zip's id is its
+/// name without `.zip`).
 pub fn discover(class_dir: &Path) -> Result<Vec<Student>> {
     let mut students = Vec::new();
     for entry in
         fs::read_dir(class_dir).with_context(|| format!("cannot list {}", class_dir.display()))?
     {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            students.push(Student {
-                id: entry.file_name().to_string_lossy().into_owned(),
-                path: entry.path(),
-            });
-        }
+        let path = entry?.path();
+        let id = if path.is_dir() {
+            path.file_name()
+        } else if unzip::is_zip(&path) {
+            path.file_stem()
+        } else {
+            continue;
+        };
+        students.push(Student {
+            id: id.unwrap_or_default().to_string_lossy().into_owned(),
+            path,
+        });
     }
     students.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(students)
@@ -138,9 +145,7 @@ impl Batch<'_> {
         {
             return Ok(Outcome::Unchanged(report));
         }
-        let report = self
-            .grader
-            .grade_submission(self.rubric, &student.path, self.labs, |_| {})?;
+        let report = self.grade(student)?;
         let report = Report {
             submission: student.id.clone(),
             ..report
@@ -150,6 +155,48 @@ impl Batch<'_> {
         write_whole(&dir.join("results.json"), &to_json(&report.gradescope())?)?;
         write_whole(&dir.join("fingerprint"), &fingerprint)?;
         Ok(Outcome::Graded(report))
+    }
+
+    /// Grades `student`'s folder, or the folder their zip unpacks to; a zip that cannot be
+    /// unpacked scores zero on every lab, with the reason.
+    fn grade(&self, student: &Student) -> Result<Report> {
+        if !unzip::is_zip(&student.path) {
+            return self
+                .grader
+                .grade_submission(self.rubric, &student.path, self.labs, |_| {});
+        }
+        let unpacked_in = self.grader.cache.join("unpacked");
+        fs::create_dir_all(&unpacked_in)?;
+        let unpacked = tempfile::tempdir_in(&unpacked_in)
+            .with_context(|| format!("cannot create a folder in {}", unpacked_in.display()))?;
+        match unzip::unpack(&student.path, unpacked.path()) {
+            Ok(root) => self
+                .grader
+                .grade_submission(self.rubric, &root, self.labs, |_| {}),
+            Err(error) => {
+                let file = student.path.file_name().unwrap_or_default();
+                let unreadable = || CollectError::Unreadable {
+                    path: file.to_string_lossy().into_owned(),
+                    reason: error.to_string(),
+                };
+                let submissions = self
+                    .labs
+                    .iter()
+                    .map(|lab| LabSubmission {
+                        lab,
+                        sources: Err(unreadable()),
+                        tiers: ALL_TIERS,
+                    })
+                    .collect();
+                let reports = self
+                    .labs
+                    .iter()
+                    .zip(self.grader.grade_labs(submissions)?)
+                    .map(|(lab, outcomes)| LabReport::new(lab.name, outcomes, self.rubric))
+                    .collect();
+                Ok(Report::new(&student.id, reports))
+            }
+        }
     }
 
     /// Where `student`'s results go: a folder named after the id, made safe as a file name.
@@ -168,11 +215,16 @@ impl Batch<'_> {
         self.out.join("students").join(safe)
     }
 
-    /// A hash of everything a student's grade depends on that can change between runs.
+    /// A hash of everything a student's grade depends on that can change between runs: the
+    /// grader's version, the rubric, and the student's lab sources (or zip file).
     fn fingerprint(&self, submission: &Path) -> String {
         let mut hash = Sha256::new();
         hash.update(env!("CARGO_PKG_VERSION"));
         hash.update(self.rubric_text);
+        if unzip::is_zip(submission) {
+            hash.update(fs::read(submission).unwrap_or_default());
+            return format!("{:x}", hash.finalize());
+        }
         for lab in self.labs {
             hash.update(lab.name);
             match collect(submission, lab.name) {

@@ -14,7 +14,8 @@
 //!
 //! At class scale, [`batch`] grades many submissions (resumably, N at a time) and
 //! [`class_report`] draws the class's results as one offline HTML page; [`release`] writes the
-//! student workspace and [`gradescope`] the autograder package.
+//! student workspace and [`gradescope`] the autograder package. [`unzip`] unpacks a
+//! submission handed in as a zip.
 
 pub mod batch;
 pub mod catalog;
@@ -31,3 +32,4 @@ pub mod report;
 pub mod rubric;
 pub mod run;
 pub mod scratch;
+pub mod unzip;

@@ -61,7 +61,8 @@ enum Command {
     },
     /// Grade the references (full marks expected) and the stubs (zero expected).
     SelfCheck,
-    /// Grade a class: every subfolder of the class folder is one student's submission.
+    /// Grade a class: every subfolder or `.zip` file of the class folder is one student's
+    /// submission.
     Batch {
         /// The class folder.
         class: PathBuf,

@@ -93,3 +93,32 @@ fn a_class_is_graded_each_student_alone_and_resumably() {
     let regraded = batch(&class, &out, &["--regrade"]);
     assert!(regraded.contains("3 graded, 0 unchanged"), "{regraded}");
 }
+
+#[test]
+fn zipped_submissions_are_graded_and_a_damaged_zip_scores_zero_with_its_reason() {
+    let reference = fs::read(pristine().join("solutions/lab1-race/src/lib.rs")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (class, out) = (dir.path().join("class"), dir.path().join("out"));
+    fs::create_dir_all(&class).unwrap();
+    let mut zip = zip::ZipWriter::new(fs::File::create(class.join("dave.zip")).unwrap());
+    zip.start_file(
+        "dave-workspace/lab1-race/src/lib.rs",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    std::io::Write::write_all(&mut zip, &reference).unwrap();
+    zip.finish().unwrap();
+    fs::write(class.join("erin.zip"), b"PK but not a zip").unwrap();
+
+    let first = batch(&class, &out, &[]);
+    assert!(first.contains("2 graded, 0 unchanged"), "{first}");
+    let csv = fs::read_to_string(out.join("grades.csv")).unwrap();
+    let dave: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(dave[0], "dave", "{csv}");
+    assert_eq!(dave[1], dave[3], "dave's zip should earn full marks: {csv}");
+    let erin = csv.lines().nth(2).unwrap();
+    assert!(
+        erin.starts_with("erin,0,0,") && erin.contains("erin.zip: not a readable zip file"),
+        "{csv}"
+    );
+}
