@@ -2,7 +2,8 @@
 //!
 //! Only `<lab>/src/**/*.rs` is the student's; the facade (`src/sync.rs`) and the demo
 //! (`src/main.rs`) are ours, like the tests, manifests and lock file, and come from the
-//! grader's pristine copy. Symbolic links are never followed.
+//! grader's pristine copy. Symbolic links are never followed. A lab without a regular
+//! `src/lib.rs` is not collected: there is nothing to build.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -27,6 +28,14 @@ pub enum CollectError {
     /// The submission has no `<lab>/src` folder.
     #[error("the submission has no {0}/src folder")]
     Missing(String),
+    /// The lab has no regular `src/lib.rs`, where its code must be.
+    #[error("the submission has no {lab}/src/lib.rs: {why}")]
+    NoLib {
+        /// The lab.
+        lab: String,
+        /// What is there instead, and what to do.
+        why: String,
+    },
     /// A file or folder could not be read.
     #[error("cannot read {path}: {reason}")]
     Unreadable {
@@ -70,7 +79,34 @@ pub fn collect(submission: &Path, lab: &str) -> Result<Sources, CollectError> {
         })?;
         files.insert(under_src.to_path_buf(), bytes);
     }
+    if !files.contains_key(Path::new("lib.rs")) {
+        return Err(CollectError::NoLib {
+            lab: lab.to_owned(),
+            why: missing_lib_reason(&src, &files),
+        });
+    }
     Ok(Sources { files })
+}
+
+/// Why `src/lib.rs` is not among the student's `files`, and what to do about it.
+fn missing_lib_reason(src: &Path, files: &BTreeMap<PathBuf, Vec<u8>>) -> String {
+    let lib = src.join("lib.rs");
+    if lib.symlink_metadata().is_ok_and(|meta| meta.is_symlink()) {
+        return "it is a symbolic link, and the grader takes only regular files: hand in the \
+                file itself"
+            .to_owned();
+    }
+    let near_miss = files.keys().find(|path| {
+        path.to_str()
+            .is_some_and(|name| name.eq_ignore_ascii_case("lib.rs"))
+    });
+    match near_miss {
+        Some(path) => format!(
+            "found src/{} instead: file names are case-sensitive, rename it to lib.rs",
+            path.display()
+        ),
+        None => "the lab's code goes in src/lib.rs".to_owned(),
+    }
 }
 
 /// `path` relative to `root`, for messages.

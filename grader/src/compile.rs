@@ -202,22 +202,30 @@ fn build_locked(
     }
     let status = child.wait().context("cannot wait for cargo")?;
     let stderr = stderr.join().unwrap_or_default();
-    if !status.success() && first_errors.is_empty() {
+    let builds: BTreeMap<String, Build> = labs
+        .iter()
+        .map(|lab| {
+            let build = match (first_errors.remove(*lab), executables.remove(*lab)) {
+                (Some(error), _) => Build::CompileError(error),
+                (None, Some(built)) => Build::Built(built),
+                // Cargo gave up on the lab before the compiler said why (a missing file, a
+                // failed link): what cargo said is the reason.
+                (None, None) if !status.success() => Build::CompileError(stderr.clone()),
+                (None, None) => Build::Built(BTreeMap::new()),
+            };
+            ((*lab).to_owned(), build)
+        })
+        .collect();
+    let explained = builds
+        .values()
+        .any(|build| matches!(build, Build::CompileError(_)));
+    if !status.success() && !explained {
         bail!(
             "cargo failed to build the tests of {}:\n{stderr}",
             labs.join(", ")
         );
     }
-    Ok(labs
-        .iter()
-        .map(|lab| {
-            let build = match first_errors.remove(*lab) {
-                Some(error) => Build::CompileError(error),
-                None => Build::Built(executables.remove(*lab).unwrap_or_default()),
-            };
-            ((*lab).to_owned(), build)
-        })
-        .collect())
+    Ok(builds)
 }
 
 /// A cargo command in `root` with `profile`'s target directory and flags, and no flags

@@ -234,21 +234,6 @@ impl Grader {
         Ok(runnable)
     }
 
-    /// Grades one lab on `tiers` only: [`grade_labs`](Self::grade_labs) for a single lab.
-    pub fn grade_tiers(
-        &self,
-        lab: &Lab,
-        sources: Result<Sources, CollectError>,
-        tiers: &[Tier],
-    ) -> Result<Vec<TestOutcome>> {
-        let mut graded = self.grade_labs(vec![LabSubmission {
-            lab,
-            sources,
-            tiers,
-        }])?;
-        Ok(graded.remove(0))
-    }
-
     /// Runs `tests`, `jobs` at a time, each in its own process, the longest (loom models)
     /// first; returns each one's lab index and outcome.
     fn run_all(&self, mut tests: Vec<Runnable>, secret: &str) -> Result<Vec<(usize, TestOutcome)>> {

@@ -1,5 +1,6 @@
-//! Loom models of Lab 1.2: prove, over every interleaving, that both locks lose no update and
-//! that the spin lock never lets two guards touch the value at once. Run with
+//! Loom models of Lab 1.2: prove, over every interleaving, that both locks lose no update (and
+//! that `run_locked` really runs its threads concurrently) and that the spin lock never lets
+//! two guards touch the value at once. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-lock --test loom`.
 #![cfg(loom)]
 
@@ -8,7 +9,11 @@ use lab1_lock::{SpinLock, run_locked};
 
 #[test]
 fn locked_counter_loses_no_update_in_any_interleaving() {
+    // Counted outside the model (a std atomic, which loom does not see): how many
+    // interleavings loom explored. Two threads that each take the lock have at least two.
+    static EXPLORED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     loom::model(|| {
+        EXPLORED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let total = run_locked(2, 1);
         assert_eq!(
             total, 2,
@@ -16,6 +21,13 @@ fn locked_counter_loses_no_update_in_any_interleaving() {
              the write must happen under one lock"
         );
     });
+    let explored = EXPLORED.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        explored > 1,
+        "loom found a single interleaving of `run_locked(2, 1)`, so nothing ran concurrently: \
+         it must start `threads` threads (from `crate::sync::thread`) that each call \
+         `increment` through the shared counter, not compute the total"
+    );
 }
 
 #[test]

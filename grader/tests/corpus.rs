@@ -1,0 +1,788 @@
+//! The corpus of hostile and broken submissions: each is graded and must get exactly its score.
+//!
+//! `tests/corpus/corpus.toml` holds one fixture per attack or mistake. A fixture hands in one
+//! or more labs, each a copy of the pristine lab folder (`Cargo.toml`, `src/`, `tests/`) whose
+//! `src/lib.rs` is the reference or the stub with a few small edits (or no folder at all), with
+//! extra files laid over the submission from `tests/corpus/files/<id>/` and, where git cannot
+//! hold them, files and links the harness makes itself. For each lab it names the tiers graded,
+//! exactly which tests fail, the score, and text that every failure's reason contains.
+//!
+//! [`every_fixture_is_graded_exactly`] grades every fixture and proves that:
+//! - exactly the listed tests fail and each lab scores exactly its points under
+//!   `grader/rubric.toml`, so no fixture earns a point it should not;
+//! - every failure has a reason, and it contains the fixture's expected text;
+//! - grading writes nothing into the pristine workspace or the submission (both are hashed
+//!   before and after) and runs no build script of a submission (the `build-script` fixture's
+//!   build script would leave [`BUILD_SCRIPT_MARKER`] behind);
+//! - no fixture outlasts its time budget (generous builds, plus every test at its timeout),
+//!   and no test's captured output outgrows the capture cap.
+//!
+//! It collects every mismatch and fails once, listing them all. A fixture whose expectation the
+//! grader does not meet yet (a defect found by the corpus) is marked `# SHOULD:` in the corpus
+//! file, with what the grader gives today, and fails until the grader is fixed. The cheap
+//! checks of the corpus itself (well formed, edits that apply, scores that agree with the
+//! failures) and of the grader README's table of attacks, which is generated from the corpus,
+//! are tests of their own.
+//!
+//! While calibrating a fixture, grade only some with
+//! `CORPUS_ONLY=deadlock,memory-bomb cargo test -p grader --test corpus -- --nocapture`.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use grader::catalog::{Lab, TestId, Tier, expected_tests, lab};
+use grader::collect::collect;
+use grader::grade::{Grader, LabSubmission, TestOutcome};
+use grader::report::LabReport;
+use grader::rubric::Rubric;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use walkdir::WalkDir;
+
+use common::pristine;
+
+/// How long a visible or hidden test may run in the corpus.
+const TEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a loom model may run in the corpus.
+const LOOM_TIMEOUT: Duration = Duration::from_secs(40);
+
+/// The address space a visible or hidden test may map in the corpus: half the grader's
+/// default, so that the memory bomb fills it in a second or two even where first touching
+/// memory is slow (a fresh virtual machine), well within [`TEST_TIMEOUT`].
+const MEMORY_LIMIT: u64 = 2 << 30;
+
+/// What the time budget of a fixture allows for each build (one per profile a lab is graded
+/// on): enough to build the dependencies on a cold cache, on two busy cores.
+const BUILD_BUDGET: Duration = Duration::from_secs(300);
+
+/// Where the `build-script` fixture's build script would leave its mark, had it run.
+const BUILD_SCRIPT_MARKER: &str = "/tmp/grader-corpus-build-script-ran";
+
+/// The least number of fixtures the corpus holds.
+const MIN_FIXTURES: usize = 30;
+
+/// The corpus file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Corpus {
+    /// Every fixture, in the order they are graded.
+    fixture: Vec<Fixture>,
+}
+
+/// One hostile or broken submission and how it must be graded.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixture {
+    /// Its name, in kebab-case; its extra files live in `files/<id>/`.
+    id: String,
+    /// The attack or mistake, in one line.
+    attack: String,
+    /// Which mechanism of the grader stops it, in one line.
+    stopped_by: String,
+    /// The labs it hands in, each with the grading it must get.
+    labs: Vec<LabCase>,
+    /// A file whose name is not UTF-8, which git cannot hold portably: the harness makes it.
+    non_utf8_file: Option<NonUtf8File>,
+    /// Symbolic links the harness makes, each replacing whatever its path held.
+    #[serde(default)]
+    symlinks: Vec<Symlink>,
+    /// Files the harness renames, once everything else is in place.
+    #[serde(default)]
+    renames: Vec<Rename>,
+}
+
+/// One lab of a fixture.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabCase {
+    /// The lab's name, e.g. `lab1-lock`.
+    name: String,
+    /// What its `src/lib.rs` starts from.
+    base: Base,
+    /// The tiers it is graded on; all the lab has when left out.
+    tiers: Option<Vec<Tier>>,
+    /// The tests that must fail.
+    fails: Fails,
+    /// The points it must score.
+    score: f64,
+    /// Text every failure's reason must contain (empty when nothing fails).
+    #[serde(default)]
+    reason: String,
+    /// Edits of the base `src/lib.rs`, applied in order.
+    #[serde(default)]
+    edit: Vec<Edit>,
+}
+
+/// What a lab's `src/lib.rs` starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Base {
+    /// `solutions/<lab>/src/lib.rs`.
+    Reference,
+    /// `<lab>/src/lib.rs`, the `todo!()` stub.
+    Stub,
+    /// No lab folder at all.
+    Missing,
+}
+
+/// The tests that must fail: `"all"`, or a list of `"target::name"`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Fails {
+    /// Every test of the graded tiers.
+    All(AllTests),
+    /// Exactly these.
+    Listed(Vec<String>),
+}
+
+/// The keyword `"all"`.
+#[derive(Debug, Deserialize)]
+enum AllTests {
+    /// `"all"`.
+    #[serde(rename = "all")]
+    All,
+}
+
+/// Replace `replace`, which must occur exactly once, with `with`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Edit {
+    /// The text replaced.
+    replace: String,
+    /// What replaces it.
+    with: String,
+}
+
+/// A file named with bytes that are not UTF-8.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NonUtf8File {
+    /// The folder it goes in, relative to the submission.
+    dir: String,
+    /// What it holds.
+    content: String,
+}
+
+/// A symbolic link.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Symlink {
+    /// Where the link goes, relative to the submission.
+    path: String,
+    /// What it points to; `{pristine}` stands for the pristine workspace.
+    target: String,
+}
+
+/// A file renamed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rename {
+    /// Its path, relative to the submission.
+    from: String,
+    /// Its new path, relative to the submission.
+    to: String,
+}
+
+impl LabCase {
+    /// The lab, if the catalogue knows it.
+    fn lab(&self) -> Result<&'static Lab> {
+        lab(&self.name).with_context(|| format!("no lab is called {}", self.name))
+    }
+
+    /// The tiers graded: those given, or every tier the lab has.
+    fn tiers(&self) -> Result<Vec<Tier>> {
+        let lab = self.lab()?;
+        Ok(self.tiers.clone().unwrap_or_else(|| {
+            let mut tiers = vec![Tier::Visible, Tier::Hidden];
+            tiers.extend(lab.loom.then_some(Tier::Loom));
+            tiers
+        }))
+    }
+}
+
+/// The name of the file [`NonUtf8File`] makes: `\xff\xfe.rs`, which no UTF-8 decoder accepts.
+fn non_utf8_name() -> &'static OsStr {
+    OsStr::from_bytes(b"\xff\xfe.rs")
+}
+
+/// The corpus folder.
+fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+/// The rubric the corpus is scored with.
+fn rubric() -> Rubric {
+    Rubric::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rubric.toml")).expect("rubric")
+}
+
+/// A grader with the corpus's short timeouts and smaller memory limit, sharing the other
+/// tests' build cache.
+fn corpus_grader() -> Grader {
+    let mut grader = common::grader();
+    grader.limits.timeout = TEST_TIMEOUT;
+    grader.limits.memory_bytes = MEMORY_LIMIT;
+    grader.loom_limits.timeout = LOOM_TIMEOUT;
+    grader
+}
+
+/// Grades `labs` of the submission in `submission`, each on its tiers: the one place the
+/// corpus calls the grader.
+fn grade_fixture(
+    grader: &Grader,
+    submission: &Path,
+    labs: &[(&Lab, Vec<Tier>)],
+) -> Result<Vec<(String, Vec<TestOutcome>)>> {
+    let submissions = labs
+        .iter()
+        .map(|(lab, tiers)| LabSubmission {
+            lab,
+            sources: collect(submission, lab.name),
+            tiers,
+        })
+        .collect();
+    let graded = grader.grade_labs(submissions)?;
+    Ok(labs
+        .iter()
+        .map(|(lab, _)| lab.name.to_owned())
+        .zip(graded)
+        .collect())
+}
+
+/// Reads and checks the corpus: every problem found, or the corpus.
+fn load() -> Result<Corpus> {
+    let path = corpus_dir().join("corpus.toml");
+    let text =
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let corpus: Corpus = toml::from_str(&text).context("corpus.toml does not parse")?;
+    let rubric = rubric();
+    let mut problems = Vec::new();
+    let mut ids = BTreeSet::new();
+    for fixture in &corpus.fixture {
+        if !ids.insert(fixture.id.as_str()) {
+            problems.push(format!("{}: the id is used twice", fixture.id));
+        }
+        if let Err(error) = check_fixture(fixture, &rubric) {
+            problems.push(format!("{}: {error:#}", fixture.id));
+        }
+    }
+    if corpus.fixture.len() < MIN_FIXTURES {
+        problems.push(format!(
+            "the corpus holds {} fixtures, fewer than {MIN_FIXTURES}",
+            corpus.fixture.len()
+        ));
+    }
+    for entry in fs::read_dir(corpus_dir().join("files"))? {
+        let name = entry?.file_name();
+        if !ids.contains(name.to_string_lossy().as_ref()) {
+            problems.push(format!("files/{name:?} belongs to no fixture"));
+        }
+    }
+    ensure!(problems.is_empty(), "{}", problems.join("\n"));
+    Ok(corpus)
+}
+
+/// Checks one fixture: names, labs, tiers, edits, failures, reasons, and that the score is
+/// what the rubric gives for the tests that do not fail.
+fn check_fixture(fixture: &Fixture, rubric: &Rubric) -> Result<()> {
+    let kebab = !fixture.id.is_empty()
+        && fixture.id.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        });
+    ensure!(kebab, "the id is not kebab-case");
+    for (what, line) in [
+        ("attack", &fixture.attack),
+        ("stopped_by", &fixture.stopped_by),
+    ] {
+        ensure!(
+            !line.trim().is_empty() && !line.contains('\n') && !line.contains('|'),
+            "`{what}` must be one line, without `|` (it is a cell of the README's table)"
+        );
+    }
+    ensure!(!fixture.labs.is_empty(), "it hands in no lab");
+    let mut names = BTreeSet::new();
+    for case in &fixture.labs {
+        ensure!(names.insert(&case.name), "{} is handed in twice", case.name);
+        check_case(case, rubric).with_context(|| case.name.clone())?;
+    }
+    let extra_paths = fixture
+        .symlinks
+        .iter()
+        .map(|link| &link.path)
+        .chain(fixture.non_utf8_file.iter().map(|file| &file.dir))
+        .chain(
+            fixture
+                .renames
+                .iter()
+                .flat_map(|rename| [&rename.from, &rename.to]),
+        );
+    for path in extra_paths {
+        let in_a_lab = fixture
+            .labs
+            .iter()
+            .any(|case| case.base != Base::Missing && path.starts_with(&format!("{}/", case.name)));
+        ensure!(in_a_lab, "{path} is not inside a lab the fixture hands in");
+    }
+    Ok(())
+}
+
+/// Checks one lab of a fixture.
+fn check_case(case: &LabCase, rubric: &Rubric) -> Result<()> {
+    let (lab, tiers) = (case.lab()?, case.tiers()?);
+    ensure!(!tiers.is_empty(), "no tier is graded");
+    ensure!(
+        tiers.iter().collect::<BTreeSet<_>>().len() == tiers.len(),
+        "a tier is listed twice"
+    );
+    ensure!(
+        lab.loom || !tiers.contains(&Tier::Loom),
+        "the lab has no loom tier"
+    );
+    ensure!(
+        case.base != Base::Missing || case.edit.is_empty(),
+        "a missing lab cannot be edited"
+    );
+    if case.base != Base::Missing {
+        lib_source(case)?;
+    }
+    let tests = tests_of(lab, &tiers)?;
+    let failing = failing(case, &tests)?;
+    ensure!(
+        failing.is_empty() == case.reason.is_empty(),
+        "`reason` must be given exactly when some test fails"
+    );
+    let expected: f64 = tests
+        .iter()
+        .filter(|test| !failing.contains(&test.to_string()))
+        .map(|test| rubric.points(lab.name, test))
+        .sum();
+    ensure!(
+        (expected - case.score).abs() < 1e-9,
+        "`score` is {}, but the tests that do not fail are worth {expected}",
+        case.score
+    );
+    Ok(())
+}
+
+/// The expected tests of `lab` in `tiers`.
+fn tests_of(lab: &Lab, tiers: &[Tier]) -> Result<Vec<TestId>> {
+    let mut tests = expected_tests(&pristine().join(lab.name))?;
+    tests.retain(|test| tiers.contains(&test.tier));
+    Ok(tests)
+}
+
+/// The tests of `tests` that `case` says fail, as `target::name`; every listed one must exist.
+fn failing(case: &LabCase, tests: &[TestId]) -> Result<BTreeSet<String>> {
+    let all: BTreeSet<String> = tests.iter().map(ToString::to_string).collect();
+    match &case.fails {
+        Fails::All(AllTests::All) => Ok(all),
+        Fails::Listed(listed) => {
+            let failing: BTreeSet<String> = listed.iter().cloned().collect();
+            ensure!(
+                failing.len() == listed.len(),
+                "a failing test is listed twice"
+            );
+            if let Some(unknown) = failing.difference(&all).next() {
+                bail!("{unknown} is not a test of the graded tiers");
+            }
+            Ok(failing)
+        }
+    }
+}
+
+/// The `src/lib.rs` a lab case hands in: its base with its edits.
+fn lib_source(case: &LabCase) -> Result<String> {
+    let base = match case.base {
+        Base::Reference => pristine().join("solutions").join(&case.name),
+        Base::Stub => pristine().join(&case.name),
+        Base::Missing => bail!("a missing lab has no source"),
+    };
+    let mut text = fs::read_to_string(base.join("src/lib.rs"))?;
+    for edit in &case.edit {
+        let found = text.matches(&edit.replace).count();
+        ensure!(
+            found == 1,
+            "the base lib.rs must hold {:?} exactly once, holds it {found} times",
+            edit.replace
+        );
+        text = text.replacen(&edit.replace, &edit.with, 1);
+    }
+    Ok(text)
+}
+
+/// Makes the fixture's submission in the empty folder `root`.
+fn hand_in(fixture: &Fixture, root: &Path) -> Result<()> {
+    for case in fixture
+        .labs
+        .iter()
+        .filter(|case| case.base != Base::Missing)
+    {
+        let (from, to) = (pristine().join(&case.name), root.join(&case.name));
+        for part in ["Cargo.toml", "src", "tests"] {
+            copy_tree(&from.join(part), &to.join(part))?;
+        }
+        fs::write(to.join("src/lib.rs"), lib_source(case)?)?;
+    }
+    let files = corpus_dir().join("files").join(&fixture.id);
+    if files.is_dir() {
+        copy_tree(&files, root)?;
+    }
+    if let Some(file) = &fixture.non_utf8_file {
+        let dir = root.join(&file.dir);
+        fs::create_dir_all(&dir)?;
+        fs::write(dir.join(non_utf8_name()), &file.content)?;
+    }
+    for link in &fixture.symlinks {
+        let path = root.join(&link.path);
+        if path.symlink_metadata().is_ok() {
+            fs::remove_file(&path)?;
+        }
+        let target = link
+            .target
+            .replace("{pristine}", &pristine().display().to_string());
+        std::os::unix::fs::symlink(target, &path)?;
+    }
+    for rename in &fixture.renames {
+        fs::rename(root.join(&rename.from), root.join(&rename.to))?;
+    }
+    Ok(())
+}
+
+/// Copies the file or folder `from` to `to`, merging into folders that exist.
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    for entry in WalkDir::new(from).follow_links(false) {
+        let entry = entry?;
+        let relative = entry.path().strip_prefix(from)?;
+        let target = if relative.as_os_str().is_empty() {
+            to.to_owned()
+        } else {
+            to.join(relative)
+        };
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target)?;
+        } else {
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::copy(entry.path(), &target)
+                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A hash of every name, kind, file content and link target under `root`, leaving out a
+/// top-level `target` and `.git`.
+fn digest(root: &Path) -> Result<String> {
+    let mut hasher = Sha256::new();
+    let walker = WalkDir::new(root)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            !(entry.depth() == 1
+                && [".git", "target"]
+                    .map(OsStr::new)
+                    .contains(&entry.file_name()))
+        });
+    for entry in walker {
+        let entry = entry?;
+        hasher.update(entry.path().strip_prefix(root)?.as_os_str().as_bytes());
+        let kind = entry.file_type();
+        if kind.is_symlink() {
+            hasher.update(b"\0link\0");
+            hasher.update(fs::read_link(entry.path())?.as_os_str().as_bytes());
+        } else if kind.is_file() {
+            hasher.update(b"\0file\0");
+            hasher.update(fs::read(entry.path())?);
+        } else {
+            hasher.update(b"\0dir\0");
+        }
+        hasher.update(b"\0");
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// How long grading `fixture` may take: each build at [`BUILD_BUDGET`], and every test at its
+/// timeout one after another (a failed loom model runs twice: once more for its trace).
+fn budget(fixture: &Fixture, grader: &Grader) -> Result<Duration> {
+    let mut budget = Duration::from_secs(30);
+    for case in &fixture.labs {
+        let tiers = case.tiers()?;
+        let threads = tiers.iter().any(|tier| *tier != Tier::Loom);
+        let loom = tiers.contains(&Tier::Loom);
+        budget += BUILD_BUDGET * (u32::from(threads) + u32::from(loom));
+        for test in tests_of(case.lab()?, &tiers)? {
+            budget += match test.tier {
+                Tier::Loom => grader.loom_limits.timeout * 2,
+                _ => grader.limits.timeout,
+            };
+        }
+    }
+    Ok(budget)
+}
+
+/// What grading one fixture gave.
+enum Graded {
+    /// Each lab's outcomes, by lab name.
+    Outcomes(BTreeMap<String, Vec<TestOutcome>>),
+    /// The grader failed or panicked: why.
+    Failed(String),
+    /// Grading ran past the fixture's budget; it may still be running.
+    OutOfTime(Duration),
+}
+
+/// Grades the fixture's submission in `submission` with [`grade_fixture`], giving up after
+/// `budget`.
+fn grade_within(
+    grader: &Grader,
+    submission: &Path,
+    labs: Vec<(&'static Lab, Vec<Tier>)>,
+    budget: Duration,
+) -> Graded {
+    let (sender, receiver) = mpsc::channel();
+    let (grader, submission) = (grader.clone(), submission.to_owned());
+    thread::spawn(move || {
+        let graded = grade_fixture(&grader, &submission, &labs);
+        let _ = sender.send(graded);
+    });
+    match receiver.recv_timeout(budget) {
+        Ok(Ok(graded)) => Graded::Outcomes(graded.into_iter().collect()),
+        Ok(Err(error)) => Graded::Failed(format!("the grader failed: {error:#}")),
+        Err(RecvTimeoutError::Disconnected) => Graded::Failed("the grader panicked".to_owned()),
+        Err(RecvTimeoutError::Timeout) => Graded::OutOfTime(budget),
+    }
+}
+
+/// How grading one fixture differed from what the corpus expects.
+struct Verdict {
+    /// Every difference, one line each (empty: graded exactly).
+    mismatches: Vec<String>,
+    /// Whether grading ran past its budget, so that it may still hold the build workspace.
+    out_of_time: bool,
+}
+
+/// Grades one fixture and compares the result with the corpus.
+fn grade_and_compare(fixture: &Fixture, grader: &Grader, rubric: &Rubric) -> Result<Verdict> {
+    let folder = tempfile::Builder::new()
+        .prefix(&format!("corpus-{}-", fixture.id))
+        .tempdir()?;
+    let submission = folder.path().join("submission");
+    fs::create_dir(&submission)?;
+    hand_in(fixture, &submission)?;
+    let before = (digest(&pristine())?, digest(&submission)?);
+    if Path::new(BUILD_SCRIPT_MARKER).exists() {
+        fs::remove_file(BUILD_SCRIPT_MARKER)?;
+    }
+    let labs = fixture
+        .labs
+        .iter()
+        .map(|case| Ok((case.lab()?, case.tiers()?)))
+        .collect::<Result<Vec<_>>>()?;
+
+    let mut verdict = Verdict {
+        mismatches: Vec::new(),
+        out_of_time: false,
+    };
+    match grade_within(grader, &submission, labs, budget(fixture, grader)?) {
+        Graded::Outcomes(graded) => {
+            for case in &fixture.labs {
+                let outcomes = graded.get(&case.name).cloned().unwrap_or_default();
+                verdict
+                    .mismatches
+                    .extend(compare(case, outcomes, rubric, grader)?);
+            }
+        }
+        Graded::Failed(why) => verdict.mismatches.push(why),
+        Graded::OutOfTime(budget) => {
+            verdict.out_of_time = true;
+            verdict
+                .mismatches
+                .push(format!("grading ran past its budget of {budget:?}"));
+            return Ok(verdict);
+        }
+    }
+    if Path::new(BUILD_SCRIPT_MARKER).exists() {
+        verdict.mismatches.push(format!(
+            "a build script of the submission ran: {BUILD_SCRIPT_MARKER} was written"
+        ));
+    }
+    if digest(&pristine())? != before.0 {
+        verdict
+            .mismatches
+            .push("grading changed the pristine workspace".to_owned());
+    }
+    if digest(&submission)? != before.1 {
+        verdict
+            .mismatches
+            .push("grading changed the submission".to_owned());
+    }
+    Ok(verdict)
+}
+
+/// Every way one lab's outcomes differ from its case.
+fn compare(
+    case: &LabCase,
+    outcomes: Vec<TestOutcome>,
+    rubric: &Rubric,
+    grader: &Grader,
+) -> Result<Vec<String>> {
+    let lab = case.lab()?;
+    let tests = tests_of(lab, &case.tiers()?)?;
+    let expected = failing(case, &tests)?;
+    let mut mismatches = Vec::new();
+    let mut say = |what: String| mismatches.push(format!("{}: {what}", case.name));
+
+    let graded: Vec<String> = outcomes.iter().map(|o| o.test.to_string()).collect();
+    let wanted: Vec<String> = tests.iter().map(ToString::to_string).collect();
+    if graded != wanted {
+        say(format!("graded the tests {graded:?}, expected {wanted:?}"));
+    }
+    let failed: BTreeSet<String> = outcomes
+        .iter()
+        .filter(|o| !o.passed)
+        .map(|o| o.test.to_string())
+        .collect();
+    if failed != expected {
+        let unexpected: Vec<&String> = failed.difference(&expected).collect();
+        let passed: Vec<&String> = expected.difference(&failed).collect();
+        say(format!(
+            "failed unexpectedly: {unexpected:?}; passed although they should fail: {passed:?}"
+        ));
+    }
+    let score = LabReport::new(lab.name, outcomes.clone(), rubric).score;
+    if (score - case.score).abs() > 1e-9 {
+        say(format!("scored {score}, expected {}", case.score));
+    }
+    for outcome in outcomes.iter().filter(|o| !o.passed) {
+        if outcome.reason.trim().is_empty() || !outcome.reason.contains(&case.reason) {
+            say(format!(
+                "{} failed for the reason {:?}, which should contain {:?}",
+                outcome.test, outcome.reason, case.reason
+            ));
+        }
+    }
+    let cap = 4 * grader.limits.output_bytes + 4096;
+    for outcome in outcomes.iter().filter(|o| o.output.len() > cap) {
+        say(format!(
+            "{} kept {} bytes of output, more than the capture cap allows ({cap})",
+            outcome.test,
+            outcome.output.len()
+        ));
+    }
+    Ok(mismatches)
+}
+
+#[test]
+fn every_fixture_is_graded_exactly() {
+    let corpus = load().unwrap_or_else(|error| panic!("the corpus is not well formed:\n{error:#}"));
+    let only: Option<BTreeSet<String>> = std::env::var("CORPUS_ONLY")
+        .ok()
+        .map(|ids| ids.split(',').map(|id| id.trim().to_owned()).collect());
+    if let Some(only) = &only {
+        let unknown: Vec<&String> = only
+            .iter()
+            .filter(|id| !corpus.fixture.iter().any(|f| &f.id == *id))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "CORPUS_ONLY names unknown fixtures: {unknown:?}"
+        );
+    }
+    let (grader, rubric) = (corpus_grader(), rubric());
+    let start = Instant::now();
+    let (mut graded, mut report, mut stopped) = (0, Vec::new(), None);
+    for fixture in &corpus.fixture {
+        if only
+            .as_ref()
+            .is_some_and(|only| !only.contains(&fixture.id))
+        {
+            continue;
+        }
+        let began = Instant::now();
+        let verdict =
+            grade_and_compare(fixture, &grader, &rubric).unwrap_or_else(|error| Verdict {
+                mismatches: vec![format!("the harness failed: {error:#}")],
+                out_of_time: false,
+            });
+        let mismatches = verdict.mismatches;
+        graded += 1;
+        eprintln!(
+            "corpus: {:<40} {} in {:.1} s",
+            fixture.id,
+            if mismatches.is_empty() {
+                "exact"
+            } else {
+                "MISMATCH"
+            },
+            began.elapsed().as_secs_f64()
+        );
+        if !mismatches.is_empty() {
+            report.push(format!(
+                "{} ({}):\n  {}",
+                fixture.id,
+                fixture.attack,
+                mismatches.join("\n  ")
+            ));
+        }
+        if verdict.out_of_time {
+            stopped = Some(fixture.id.as_str());
+            break;
+        }
+    }
+    eprintln!(
+        "corpus: {} of {graded} fixtures graded exactly in {:.0} s",
+        graded - report.len(),
+        start.elapsed().as_secs_f64()
+    );
+    if let Some(id) = stopped {
+        report.push(format!(
+            "The corpus stopped after {id}: its grading may still hold the build workspace, \
+             and would hold up every fixture after it."
+        ));
+    }
+    assert!(
+        report.is_empty(),
+        "fixtures not graded as the corpus expects:\n\n{}",
+        report.join("\n\n")
+    );
+}
+
+#[test]
+fn the_corpus_is_well_formed() {
+    if let Err(error) = load() {
+        panic!("the corpus is not well formed:\n{error:#}");
+    }
+}
+
+#[test]
+fn the_readme_table_is_the_corpus() {
+    let corpus = load().unwrap_or_else(|error| panic!("the corpus is not well formed:\n{error:#}"));
+    let mut table =
+        String::from("| attack or mistake | what stops it | fixture |\n|---|---|---|\n");
+    for fixture in &corpus.fixture {
+        table.push_str(&format!(
+            "| {} | {} | `{}` |\n",
+            fixture.attack, fixture.stopped_by, fixture.id
+        ));
+    }
+    let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("the grader's README");
+    assert!(
+        readme.contains(&table),
+        "grader/README.md's table of attacks must be generated from tests/corpus/corpus.toml; \
+         put this table in its place:\n\n{table}"
+    );
+}

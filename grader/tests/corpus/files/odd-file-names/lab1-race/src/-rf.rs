@@ -1,0 +1,1 @@
+// A file whose name starts with a dash, as an option would.

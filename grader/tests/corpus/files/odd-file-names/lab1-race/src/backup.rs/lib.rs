@@ -1,0 +1,1 @@
+// A file inside a folder whose name ends in .rs.

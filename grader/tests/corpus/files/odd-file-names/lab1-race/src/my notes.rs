@@ -1,0 +1,1 @@
+// Notes to self, in a file whose name has a space.

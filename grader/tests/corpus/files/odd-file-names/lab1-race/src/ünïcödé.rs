@@ -1,0 +1,1 @@
+// A file named with accents.
