@@ -16,11 +16,16 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Message, Target};
+
+use crate::run::{confine, kill_process_group};
 
 /// How a lab's tests are built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +43,24 @@ impl Profile {
             Profile::Threads => "target-threads",
             Profile::Loom => "target-loom",
         })
+    }
+}
+
+/// The limits a build runs under: cargo, and every compiler it starts.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildLimits {
+    /// Wall-clock time before the build is stopped: enough for a cold dependency build.
+    pub timeout: Duration,
+    /// Address space each process of the build may map, in bytes.
+    pub memory_bytes: u64,
+}
+
+impl Default for BuildLimits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(600),
+            memory_bytes: 12 << 30,
+        }
     }
 }
 
@@ -100,6 +123,7 @@ pub fn build_tests(
     labs: &[&str],
     targets: &[&str],
     profile: Profile,
+    limits: BuildLimits,
     cache: &Path,
     out: &Path,
 ) -> Result<BTreeMap<String, Build>> {
@@ -108,7 +132,14 @@ pub fn build_tests(
     }
     let target_dir = profile.target_dir(cache);
     fs::create_dir_all(&target_dir)?;
-    let builds = build_locked(workspace.root(), labs, targets, profile, &target_dir)?;
+    let builds = build_locked(
+        workspace.root(),
+        labs,
+        targets,
+        profile,
+        limits,
+        &target_dir,
+    )?;
     let own = out.join(format!("{profile:?}"));
     let mut copied = BTreeMap::new();
     for (lab, build) in builds {
@@ -142,6 +173,7 @@ fn build_locked(
     labs: &[&str],
     targets: &[&str],
     profile: Profile,
+    limits: BuildLimits,
     target_dir: &Path,
 ) -> Result<BTreeMap<String, Build>> {
     let mut command = cargo(root, target_dir, profile);
@@ -155,9 +187,11 @@ fn build_locked(
     if profile == Profile::Loom {
         command.arg("--release");
     }
+    confine(&mut command, limits.memory_bytes);
     let mut child = command.spawn().context("cannot run cargo")?;
+    let watchdog = Watchdog::start(&child, limits.timeout);
     let stderr = child.stderr.take().expect("stderr is piped");
-    let stderr = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let stderr = thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
     let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
 
     let root = root
@@ -201,7 +235,17 @@ fn build_locked(
         }
     }
     let status = child.wait().context("cannot wait for cargo")?;
-    let stderr = stderr.join().unwrap_or_default();
+    let stopped = watchdog.finish();
+    let stderr = if stopped {
+        format!(
+            "the build took longer than {} s and was stopped: look for code that keeps the \
+             compiler busy without end (a huge constant, a deep recursion in const or macro \
+             code)",
+            limits.timeout.as_secs()
+        )
+    } else {
+        stderr.join().unwrap_or_default()
+    };
     let builds: BTreeMap<String, Build> = labs
         .iter()
         .map(|lab| {
@@ -228,6 +272,34 @@ fn build_locked(
     Ok(builds)
 }
 
+/// Kills a build's process group if it outlives its timeout.
+struct Watchdog {
+    done: mpsc::Sender<()>,
+    killer: thread::JoinHandle<bool>,
+}
+
+impl Watchdog {
+    /// Watches `child`, started with [`confine`], for `timeout`.
+    fn start(child: &Child, timeout: Duration) -> Self {
+        let (done, finished) = mpsc::channel::<()>();
+        let group = child.id();
+        let killer = thread::spawn(move || {
+            let expired = finished.recv_timeout(timeout) == Err(RecvTimeoutError::Timeout);
+            if expired {
+                kill_process_group(group);
+            }
+            expired
+        });
+        Self { done, killer }
+    }
+
+    /// Stops watching; whether the build was killed for running past its timeout.
+    fn finish(self) -> bool {
+        let _ = self.done.send(());
+        self.killer.join().unwrap_or(true)
+    }
+}
+
 /// A cargo command in `root` with `profile`'s target directory and flags, and no flags
 /// inherited from the caller's environment.
 fn cargo(root: &Path, target_dir: &Path, profile: Profile) -> Command {
@@ -241,4 +313,34 @@ fn cargo(root: &Path, target_dir: &Path, profile: Profile) -> Command {
         command.env("RUSTFLAGS", "--cfg loom");
     }
     command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_watchdog_stops_a_build_that_outlives_its_timeout_and_no_other() {
+        let mut slow = Command::new("sh");
+        slow.args(["-c", "sleep 30 & sleep 30"]);
+        confine(&mut slow, 1 << 30);
+        let mut child = slow.spawn().unwrap();
+        let watchdog = Watchdog::start(&child, Duration::from_millis(200));
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "the build should have been killed");
+        assert!(
+            watchdog.finish(),
+            "the watchdog should say it stopped the build"
+        );
+
+        let mut quick = Command::new("true");
+        confine(&mut quick, 1 << 30);
+        let mut child = quick.spawn().unwrap();
+        let watchdog = Watchdog::start(&child, Duration::from_secs(30));
+        assert!(child.wait().unwrap().success());
+        assert!(
+            !watchdog.finish(),
+            "a build within its timeout is not stopped"
+        );
+    }
 }

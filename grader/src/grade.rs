@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Lab, TestId, Tier, expected_tests};
 use crate::collect::{CollectError, Sources, collect};
-use crate::compile::{Build, BuildWorkspace, Profile, build_tests};
+use crate::compile::{Build, BuildLimits, BuildWorkspace, Profile, build_tests};
 use crate::evidence::{has_evidence, new_secret};
 use crate::report::{LabReport, Report};
 use crate::rubric::Rubric;
@@ -49,6 +49,8 @@ pub struct Grader {
     pub limits: Limits,
     /// Limits of each loom model process.
     pub loom_limits: Limits,
+    /// Limits of each build.
+    pub build_limits: BuildLimits,
     /// How many test processes run at once.
     pub jobs: usize,
 }
@@ -200,8 +202,15 @@ impl Grader {
                 .map(|test| test.target)
                 .collect();
             let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
-            let mut builds =
-                build_tests(&workspace, &names, &targets, profile, &self.cache, binaries)?;
+            let mut builds = build_tests(
+                &workspace,
+                &names,
+                &targets,
+                profile,
+                self.build_limits,
+                &self.cache,
+                binaries,
+            )?;
             for lab in accepted {
                 let Some(build) = builds.remove(lab.lab.name) else {
                     continue;

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use grader::batch::{Batch, Outcome, discover, grades_csv, write_whole};
 use grader::catalog::{LABS, Lab, lab};
-use grader::compile::fetch_dependencies;
+use grader::compile::{BuildLimits, fetch_dependencies};
 use grader::grade::Grader;
 use grader::report::Report;
 use grader::rubric::Rubric;
@@ -282,6 +282,7 @@ fn grader(pristine: &Path, cache: Option<PathBuf>, timeout: u64, jobs: usize) ->
             timeout: limits.timeout * 4,
             ..limits
         },
+        build_limits: BuildLimits::default(),
         jobs,
     })
 }

@@ -70,21 +70,11 @@ pub fn run_test(
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let memory = limits.memory_bytes;
-    // SAFETY: only async-signal-safe system calls run between fork and exec.
-    unsafe {
-        command.pre_exec(move || {
-            setrlimit(Resource::RLIMIT_AS, memory, memory)?;
-            setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
-            Ok(())
-        });
-    }
+        .stderr(Stdio::piped());
+    confine(&mut command, limits.memory_bytes);
     let mut child = command
         .spawn()
         .with_context(|| format!("cannot start {}", executable.display()))?;
-    let group = Pid::from_raw(child.id() as i32);
     let cap = limits.output_bytes;
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");
@@ -102,7 +92,7 @@ pub fn run_test(
         thread::sleep(Duration::from_millis(5));
     };
     // Whatever the test left running (threads die with it; anything else is in its group).
-    let _ = killpg(group, Signal::SIGKILL);
+    kill_process_group(child.id());
     if status.is_none() {
         let _ = child.wait();
     }
@@ -111,6 +101,27 @@ pub fn run_test(
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
     })
+}
+
+/// Makes `command` start in a process group of its own (so that it and everything it starts
+/// can be killed together with [`kill_process_group`]), with at most `memory_bytes` of address space
+/// and no core dumps.
+pub fn confine(command: &mut Command, memory_bytes: u64) {
+    command.process_group(0);
+    // SAFETY: only async-signal-safe system calls run between fork and exec.
+    unsafe {
+        command.pre_exec(move || {
+            setrlimit(Resource::RLIMIT_AS, memory_bytes, memory_bytes)?;
+            setrlimit(Resource::RLIMIT_CORE, 0, 0)?;
+            Ok(())
+        });
+    }
+}
+
+/// Kills the process group whose leader has the process id `leader` (a child started with
+/// [`confine`]): whatever is left of it.
+pub fn kill_process_group(leader: u32) {
+    let _ = killpg(Pid::from_raw(leader as i32), Signal::SIGKILL);
 }
 
 /// Reads `stream` to its end, keeping its first and last `cap` bytes.

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use grader::compile::BuildLimits;
 use grader::grade::Grader;
 use grader::run::Limits;
 
@@ -30,6 +31,7 @@ pub fn grader() -> Grader {
             timeout: Duration::from_secs(120),
             ..limits
         },
+        build_limits: BuildLimits::default(),
         jobs: 2,
     }
 }
