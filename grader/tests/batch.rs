@@ -1,5 +1,7 @@
-//! Batch grading of a small class: each student isolated from the others, class files
-//! written, and a second run grading only what changed.
+//! Batch grading of a small class: each student isolated from the others (an endless loop,
+//! a memory bomb, an output flood or a compile error costs only its author, and only the test
+//! it hits), class files written, a second run grading only what changed, and zipped
+//! submissions.
 
 mod common;
 
@@ -17,8 +19,14 @@ fn hand_in(class: &Path, student: &str, lib: &str) {
     fs::write(src.join("lib.rs"), lib).unwrap();
 }
 
-/// Runs `grader batch` on lab1-race; returns its stdout.
+/// Runs `grader batch` on lab1-race, with 20 s per test unless `extra` says otherwise;
+/// returns its stdout.
 fn batch(class: &Path, out: &Path, extra: &[&str]) -> String {
+    let timeout: &[&str] = if extra.contains(&"--timeout") {
+        &[]
+    } else {
+        &["--timeout", "20"]
+    };
     let output = Command::cargo_bin("grader")
         .unwrap()
         .arg("--cache")
@@ -27,7 +35,8 @@ fn batch(class: &Path, out: &Path, extra: &[&str]) -> String {
         .arg(class)
         .arg("--out")
         .arg(out)
-        .args(["--lab", "lab1-race", "-j", "2", "--timeout", "20"])
+        .args(["--lab", "lab1-race", "-j", "2"])
+        .args(timeout)
         .args(extra)
         .assert()
         .success()
@@ -121,4 +130,96 @@ fn zipped_submissions_are_graded_and_a_damaged_zip_scores_zero_with_its_reason()
         erin.starts_with("erin,0,0,") && erin.contains("erin.zip: not a readable zip file"),
         "{csv}"
     );
+}
+
+/// `run_threads` of the reference, misbehaving as `misbehaviour` says whenever it is asked
+/// for 4 threads (which one visible test does, and nothing else).
+fn misbehaving(reference: &str, misbehaviour: &str) -> String {
+    let start = "    let counter = Arc::new(RacyCounter::new());\n";
+    assert_eq!(reference.matches(start).count(), 1, "run_threads changed");
+    reference.replacen(
+        start,
+        &format!("    if threads == 4 {{\n        {misbehaviour}\n    }}\n{start}"),
+        1,
+    )
+}
+
+#[test]
+fn hostile_students_change_no_other_students_score() {
+    let reference = fs::read_to_string(pristine().join("solutions/lab1-race/src/lib.rs")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (class, out) = (dir.path().join("class"), dir.path().join("out"));
+    hand_in(&class, "alice", &reference);
+    hand_in(&class, "zoe", &reference);
+    hand_in(&class, "mallory", &misbehaving(&reference, "loop {}"));
+    hand_in(
+        &class,
+        "hog",
+        &misbehaving(
+            &reference,
+            "let mut hog = Vec::new(); loop { hog.push(vec![1u8; 64 << 20]); }",
+        ),
+    );
+    hand_in(
+        &class,
+        "flood",
+        &misbehaving(
+            &reference,
+            "loop { println!(\"{}\", \"flood \".repeat(1000)); }",
+        ),
+    );
+    hand_in(
+        &class,
+        "carl",
+        &format!("{reference}\nfn broken() -> u8 {{ \"x\" }}\n"),
+    );
+
+    let first = batch(&class, &out, &["--timeout", "5"]);
+    assert!(
+        first.contains("6 graded, 0 unchanged since the last run, 0 failed"),
+        "{first}"
+    );
+    let csv = fs::read_to_string(out.join("grades.csv")).unwrap();
+    let row = |student: &str| -> Vec<String> {
+        csv.lines()
+            .find(|line| line.starts_with(&format!("{student},")))
+            .unwrap_or_else(|| panic!("no row for {student}: {csv}"))
+            .split(',')
+            .map(str::to_owned)
+            .collect()
+    };
+    let max = row("alice")[3].clone();
+    for student in ["alice", "zoe"] {
+        assert_eq!(
+            row(student)[1],
+            max,
+            "{student} must keep full marks: {csv}"
+        );
+    }
+    assert_eq!(row("carl")[1], "0", "{csv}");
+    let report = |student: &str| -> serde_json::Value {
+        let path = out.join("students").join(student).join("report.json");
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
+    };
+    for (student, reason) in [
+        ("mallory", "timed out after 5 s"),
+        ("hog", "out of memory"),
+        ("flood", "timed out after 5 s"),
+    ] {
+        let report = report(student);
+        let failed: Vec<&serde_json::Value> = report["labs"][0]["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|test| test["passed"] == false)
+            .collect();
+        assert_eq!(
+            failed.len(),
+            1,
+            "{student} misbehaves in one test only, and loses only that one: {failed:#?}"
+        );
+        assert_eq!(failed[0]["name"], "run_threads_waits_for_every_thread");
+        let why = failed[0]["reason"].as_str().unwrap();
+        assert!(why.contains(reason), "{student}: {why}");
+    }
 }
