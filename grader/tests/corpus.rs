@@ -17,6 +17,8 @@
 //! - no fixture outlasts its time budget (generous builds, plus every test at its timeout),
 //!   and no test's captured output outgrows the capture cap.
 //!
+//! Fixtures that hand in different labs share one submission (a round), graded with one build
+//! per profile, as a real submission of several labs is; each fixture keeps to its own labs.
 //! It collects every mismatch and fails once, listing them all. A fixture whose expectation the
 //! grader does not meet yet (a defect found by the corpus) is marked `# SHOULD:` in the corpus
 //! file, with what the grader gives today, and fails until the grader is fixed. The cheap
@@ -283,8 +285,22 @@ fn load() -> Result<Corpus> {
     }
     for entry in fs::read_dir(corpus_dir().join("files"))? {
         let name = entry?.file_name();
-        if !ids.contains(name.to_string_lossy().as_ref()) {
+        let Some(fixture) = corpus.fixture.iter().find(|f| *f.id == *name) else {
             problems.push(format!("files/{name:?} belongs to no fixture"));
+            continue;
+        };
+        // Fixtures share a submission when their labs differ: each keeps to its own labs.
+        for top in fs::read_dir(corpus_dir().join("files").join(&name))? {
+            let top = top?.file_name();
+            let handed_in = fixture
+                .labs
+                .iter()
+                .any(|case| case.base != Base::Missing && *case.name == *top);
+            if !handed_in {
+                problems.push(format!(
+                    "files/{name:?}/{top:?} is not a lab the fixture hands in"
+                ));
+            }
         }
     }
     ensure!(problems.is_empty(), "{}", problems.join("\n"));
@@ -566,68 +582,100 @@ fn grade_within(
     }
 }
 
-/// How grading one fixture differed from what the corpus expects.
+/// How grading one round of fixtures differed from what the corpus expects.
 struct Verdict {
-    /// Every difference, one line each (empty: graded exactly).
-    mismatches: Vec<String>,
+    /// Each fixture's id and differences, one line each (none: graded exactly).
+    mismatches: Vec<(String, Vec<String>)>,
     /// Whether grading ran past its budget, so that it may still hold the build workspace.
     out_of_time: bool,
 }
 
-/// Grades one fixture and compares the result with the corpus.
-fn grade_and_compare(fixture: &Fixture, grader: &Grader, rubric: &Rubric) -> Result<Verdict> {
+/// Groups `fixtures` into rounds whose fixtures hand in different labs, first fit in corpus
+/// order: one round is one submission, graded with one build per profile.
+fn rounds<'a>(fixtures: &[&'a Fixture]) -> Vec<Vec<&'a Fixture>> {
+    let mut rounds: Vec<(BTreeSet<&str>, Vec<&Fixture>)> = Vec::new();
+    for fixture in fixtures {
+        let labs: BTreeSet<&str> = fixture.labs.iter().map(|case| case.name.as_str()).collect();
+        match rounds
+            .iter_mut()
+            .find(|(taken, _)| taken.is_disjoint(&labs))
+        {
+            Some((taken, round)) => {
+                taken.extend(labs);
+                round.push(fixture);
+            }
+            None => rounds.push((labs, vec![fixture])),
+        }
+    }
+    rounds.into_iter().map(|(_, round)| round).collect()
+}
+
+/// Grades one round of fixtures as one submission and compares the result with the corpus.
+/// A difference no single fixture explains (a build script ran, a file changed) is charged
+/// to every fixture of the round.
+fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Result<Verdict> {
+    let ids: Vec<&str> = round.iter().map(|fixture| fixture.id.as_str()).collect();
     let folder = tempfile::Builder::new()
-        .prefix(&format!("corpus-{}-", fixture.id))
+        .prefix(&format!("corpus-{}-", ids[0]))
         .tempdir()?;
     let submission = folder.path().join("submission");
     fs::create_dir(&submission)?;
-    hand_in(fixture, &submission)?;
+    for fixture in round {
+        hand_in(fixture, &submission)?;
+    }
     let before = (digest(&pristine())?, digest(&submission)?);
     if Path::new(BUILD_SCRIPT_MARKER).exists() {
         fs::remove_file(BUILD_SCRIPT_MARKER)?;
     }
-    let labs = fixture
-        .labs
-        .iter()
-        .map(|case| Ok((case.lab()?, case.tiers()?)))
-        .collect::<Result<Vec<_>>>()?;
+    let mut labs = Vec::new();
+    let mut budget = Duration::ZERO;
+    for fixture in round {
+        for case in &fixture.labs {
+            labs.push((case.lab()?, case.tiers()?));
+        }
+        budget += self::budget(fixture, grader)?;
+    }
 
     let mut verdict = Verdict {
-        mismatches: Vec::new(),
+        mismatches: round
+            .iter()
+            .map(|fixture| (fixture.id.clone(), Vec::new()))
+            .collect(),
         out_of_time: false,
     };
-    match grade_within(grader, &submission, labs, budget(fixture, grader)?) {
+    let mut whole_round = Vec::new();
+    match grade_within(grader, &submission, labs, budget) {
         Graded::Outcomes(graded) => {
-            for case in &fixture.labs {
-                let outcomes = graded.get(&case.name).cloned().unwrap_or_default();
-                verdict
-                    .mismatches
-                    .extend(compare(case, outcomes, rubric, grader)?);
+            for (fixture, (_, mismatches)) in round.iter().zip(&mut verdict.mismatches) {
+                for case in &fixture.labs {
+                    let outcomes = graded.get(&case.name).cloned().unwrap_or_default();
+                    mismatches.extend(compare(case, outcomes, rubric, grader)?);
+                }
             }
         }
-        Graded::Failed(why) => verdict.mismatches.push(why),
+        Graded::Failed(why) => whole_round.push(why),
         Graded::OutOfTime(budget) => {
             verdict.out_of_time = true;
-            verdict
-                .mismatches
-                .push(format!("grading ran past its budget of {budget:?}"));
-            return Ok(verdict);
+            whole_round.push(format!("grading ran past its budget of {budget:?}"));
         }
     }
-    if Path::new(BUILD_SCRIPT_MARKER).exists() {
-        verdict.mismatches.push(format!(
-            "a build script of the submission ran: {BUILD_SCRIPT_MARKER} was written"
-        ));
+    if !verdict.out_of_time {
+        if Path::new(BUILD_SCRIPT_MARKER).exists() {
+            whole_round.push(format!(
+                "a build script of the submission ran: {BUILD_SCRIPT_MARKER} was written"
+            ));
+        }
+        if digest(&pristine())? != before.0 {
+            whole_round.push("grading changed the pristine workspace".to_owned());
+        }
+        if digest(&submission)? != before.1 {
+            whole_round.push("grading changed the submission".to_owned());
+        }
     }
-    if digest(&pristine())? != before.0 {
-        verdict
-            .mismatches
-            .push("grading changed the pristine workspace".to_owned());
-    }
-    if digest(&submission)? != before.1 {
-        verdict
-            .mismatches
-            .push("grading changed the submission".to_owned());
+    for why in whole_round {
+        for (_, mismatches) in &mut verdict.mismatches {
+            mismatches.push(format!("{why} (graded in one submission with {ids:?})"));
+        }
     }
     Ok(verdict)
 }
@@ -703,42 +751,51 @@ fn every_fixture_is_graded_exactly() {
     }
     let (grader, rubric) = (corpus_grader(), rubric());
     let start = Instant::now();
+    let chosen: Vec<&Fixture> = corpus
+        .fixture
+        .iter()
+        .filter(|fixture| only.as_ref().is_none_or(|only| only.contains(&fixture.id)))
+        .collect();
     let (mut graded, mut report, mut stopped) = (0, Vec::new(), None);
-    for fixture in &corpus.fixture {
-        if only
-            .as_ref()
-            .is_some_and(|only| !only.contains(&fixture.id))
-        {
-            continue;
-        }
+    for round in rounds(&chosen) {
         let began = Instant::now();
-        let verdict =
-            grade_and_compare(fixture, &grader, &rubric).unwrap_or_else(|error| Verdict {
-                mismatches: vec![format!("the harness failed: {error:#}")],
-                out_of_time: false,
-            });
-        let mismatches = verdict.mismatches;
-        graded += 1;
+        let verdict = grade_and_compare(&round, &grader, &rubric).unwrap_or_else(|error| Verdict {
+            mismatches: round
+                .iter()
+                .map(|fixture| {
+                    let why = format!("the harness failed: {error:#}");
+                    (fixture.id.clone(), vec![why])
+                })
+                .collect(),
+            out_of_time: false,
+        });
+        for (fixture, (_, mismatches)) in round.iter().zip(&verdict.mismatches) {
+            graded += 1;
+            eprintln!(
+                "corpus: {:<40} {}",
+                fixture.id,
+                if mismatches.is_empty() {
+                    "exact"
+                } else {
+                    "MISMATCH"
+                }
+            );
+            if !mismatches.is_empty() {
+                report.push(format!(
+                    "{} ({}):\n  {}",
+                    fixture.id,
+                    fixture.attack,
+                    mismatches.join("\n  ")
+                ));
+            }
+        }
         eprintln!(
-            "corpus: {:<40} {} in {:.1} s",
-            fixture.id,
-            if mismatches.is_empty() {
-                "exact"
-            } else {
-                "MISMATCH"
-            },
+            "corpus: round of {} fixtures graded in {:.1} s",
+            round.len(),
             began.elapsed().as_secs_f64()
         );
-        if !mismatches.is_empty() {
-            report.push(format!(
-                "{} ({}):\n  {}",
-                fixture.id,
-                fixture.attack,
-                mismatches.join("\n  ")
-            ));
-        }
         if verdict.out_of_time {
-            stopped = Some(fixture.id.as_str());
+            stopped = Some(round[0].id.as_str());
             break;
         }
     }
@@ -749,8 +806,8 @@ fn every_fixture_is_graded_exactly() {
     );
     if let Some(id) = stopped {
         report.push(format!(
-            "The corpus stopped after {id}: its grading may still hold the build workspace, \
-             and would hold up every fixture after it."
+            "The corpus stopped after the round of {id}: its grading may still hold the build \
+             workspace, and would hold up every fixture after it."
         ));
     }
     assert!(
