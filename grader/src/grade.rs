@@ -348,7 +348,8 @@ fn failure_reason(finished: &Finished, evidence: bool, limits: Limits) -> String
     format!("failed with {status}")
 }
 
-/// The first panic message in a test's stderr, shortened to a few lines.
+/// The first panic message in a test's stderr, shortened to a few lines, with where it
+/// happened.
 pub fn panic_message(stderr: &str) -> Option<String> {
     let mut lines = stderr
         .lines()
@@ -357,6 +358,12 @@ pub fn panic_message(stderr: &str) -> Option<String> {
     let location = location
         .split_once("panicked at ")
         .map_or(location, |(_, at)| at.trim_end_matches(':'));
+    // A panic inside a dependency (loom reporting a data race, a deadlock, a leak) is located
+    // in cargo's registry: keep the crate and file, which say what found it.
+    let location = location
+        .split_once("/.cargo/registry/src/")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or(location, |(_, in_crate)| in_crate);
     let message: Vec<&str> = lines
         .take_while(|line| !line.starts_with("note: ") && !line.starts_with("thread '"))
         .take(6)
@@ -404,4 +411,38 @@ fn all_failed(tests: &[TestId], reason: &str) -> Vec<TestOutcome> {
         .iter()
         .map(|test| failed(test, reason, String::new()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_message_keeps_its_lines_and_a_short_location() {
+        let stderr = "\nthread 'main' (7) panicked at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/loom-0.7.3/src/rt/location.rs:115:9:\nCausality violation: Concurrent write accesses to `UnsafeCell`.\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            panic_message(stderr).unwrap(),
+            "Causality violation: Concurrent write accesses to `UnsafeCell`. \
+             (at loom-0.7.3/src/rt/location.rs:115:9)"
+        );
+        let own = "thread 'x' panicked at tests/visible.rs:30:5:\nlost 3 updates\n";
+        assert_eq!(
+            panic_message(own).unwrap(),
+            "lost 3 updates (at tests/visible.rs:30:5)"
+        );
+        assert_eq!(panic_message("all good\n"), None);
+    }
+
+    #[test]
+    fn stack_overflows_and_failed_allocations_are_recognised() {
+        let overflow = "\nthread 'main' has overflowed its stack\nfatal runtime error: stack overflow, aborting\n";
+        assert_eq!(overflowed_thread(overflow), Some("'main'"));
+        let oom = "memory allocation of 67108864 bytes failed\n";
+        assert_eq!(
+            failed_allocation(oom),
+            Some("memory allocation of 67108864 bytes")
+        );
+        assert_eq!(overflowed_thread(oom), None);
+        assert_eq!(failed_allocation(overflow), None);
+    }
 }
