@@ -51,6 +51,9 @@ pub struct Grader {
     pub loom_limits: Limits,
     /// Limits of each build.
     pub build_limits: BuildLimits,
+    /// Told, in a short line, each stage of grading a submission as it starts (building,
+    /// running), so that a long grading is not silent; `None` for silence.
+    pub on_stage: Option<fn(&str)>,
     /// How many test processes run at once.
     pub jobs: usize,
 }
@@ -153,6 +156,11 @@ impl Grader {
                 .tempdir_in(&runs)
                 .context("cannot create a folder for the test executables")?;
             let runnable = self.build(&to_build, &secret, binaries.path(), &mut outcomes)?;
+            self.stage(&format!(
+                "running {} tests, {} at a time",
+                runnable.len(),
+                self.jobs
+            ));
             for (lab, outcome) in self.run_all(runnable, &secret)? {
                 outcomes[lab].push(outcome);
             }
@@ -202,6 +210,16 @@ impl Grader {
                 .map(|test| test.target)
                 .collect();
             let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+            if !names.is_empty() {
+                self.stage(&format!(
+                    "building the {} tests of {}",
+                    match profile {
+                        Profile::Threads => "visible and hidden",
+                        Profile::Loom => "loom",
+                    },
+                    names.join(", ")
+                ));
+            }
             let mut builds = build_tests(
                 &workspace,
                 &names,
@@ -241,6 +259,13 @@ impl Grader {
             }
         }
         Ok(runnable)
+    }
+
+    /// Tells [`on_stage`](Self::on_stage), if anyone listens, that `stage` starts.
+    fn stage(&self, stage: &str) {
+        if let Some(on_stage) = self.on_stage {
+            on_stage(stage);
+        }
     }
 
     /// Runs `tests`, `jobs` at a time, each in its own process, the longest (loom models)

@@ -146,7 +146,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("no submission folder at {}", submission.display());
             }
             let rubric = Rubric::load(&rubric_path(&pristine, rubric))?;
-            let grader = grader(&pristine, cli.cache, timeout, jobs)?;
+            let grader = Grader {
+                on_stage: Some(print_stage),
+                ..grader(&pristine, cli.cache, timeout, jobs)?
+            };
             let report = grade(&grader, &rubric, &submission, &chosen_labs(&labs))?;
             let text = match format {
                 Format::Table => report.table(),
@@ -161,7 +164,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::SelfCheck => self_check(
-            &grader(&pristine, cli.cache, 60, default_jobs())?,
+            &Grader {
+                on_stage: Some(print_stage),
+                ..grader(&pristine, cli.cache, 60, default_jobs())?
+            },
             &pristine,
         ),
         Command::Batch {
@@ -283,8 +289,14 @@ fn grader(pristine: &Path, cache: Option<PathBuf>, timeout: u64, jobs: usize) ->
             ..limits
         },
         build_limits: BuildLimits::default(),
+        on_stage: None,
         jobs,
     })
+}
+
+/// Says on stderr that a stage of grading starts.
+fn print_stage(stage: &str) {
+    eprintln!("{stage} ...");
 }
 
 /// Grades `labs` of the submission in `root`, one line of progress per lab on stderr.

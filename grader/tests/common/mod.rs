@@ -32,6 +32,7 @@ pub fn grader() -> Grader {
             ..limits
         },
         build_limits: BuildLimits::default(),
+        on_stage: None,
         jobs: 2,
     }
 }
