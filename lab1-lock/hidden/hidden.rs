@@ -6,24 +6,36 @@ use std::thread;
 
 use lab1_lock::{LockedCounter, SpinLock, run_locked};
 
+/// Asserts that `work` counted `total`, exactly the `made` increments it made, and otherwise
+/// says which way it is off and where to look.
+#[track_caller]
+fn assert_counted(work: &str, total: usize, made: usize) {
+    assert!(
+        total >= made,
+        "{work} gave {total}: lost {} updates. Is the read and the write inside one critical \
+         section (one `lock()` held for both), and does `run_locked` join every thread before \
+         reading?",
+        made - total
+    );
+    assert!(
+        total == made,
+        "{work} gave {total}: counted {} more than were made. Is the total computed instead of \
+         counted (a fixed answer, or a formula)? It must be what the threads' increments added \
+         up to, one per `increment`",
+        total - made
+    );
+}
+
 #[test]
 fn no_threads_count_nothing() {
     let total = run_locked(0, 100);
-    assert_eq!(
-        total, 0,
-        "no threads should leave the counter at 0, got {total}"
-    );
+    assert_counted("0 threads x 100 increments", total, 0);
 }
 
 #[test]
 fn many_threads_lose_no_update() {
     let total = run_locked(8, 2_000);
-    assert_eq!(
-        total,
-        16_000,
-        "8 threads x 2000 increments gave {total}: lost {} updates",
-        16_000usize.saturating_sub(total)
-    );
+    assert_counted("8 threads x 2000 increments", total, 16_000);
 }
 
 #[test]
@@ -40,7 +52,11 @@ fn a_shared_locked_counter_counts_every_thread() {
             std::panic::resume_unwind(panic);
         }
     }
-    assert_eq!(counter.get(), 3000, "3 threads x 1000 increments");
+    assert_counted(
+        "3 threads x 1000 increments of one shared counter",
+        counter.get(),
+        3000,
+    );
 }
 
 #[test]

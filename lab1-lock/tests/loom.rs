@@ -15,6 +15,12 @@ fn locked_counter_loses_no_update_in_any_interleaving() {
     loom::model(|| {
         EXPLORED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let total = run_locked(2, 1);
+        assert!(
+            total <= 2,
+            "two threads adding one each ended at {total}, above the 2 increments made: is the \
+             total computed instead of counted? `run_locked` must return what its threads' \
+             increments added up to"
+        );
         assert_eq!(
             total, 2,
             "two threads adding one each ended at {total} in some interleaving: the read and \

@@ -9,6 +9,24 @@ use lab1_semaphore::{Semaphore, connect_all};
 
 #[test]
 fn one_permit_makes_connections_take_turns() {
+    // A lone device: no other thread, so it reads `free_slots` while holding the only permit
+    // there is, and a semaphore of 1 counts exactly 0 free then, on every schedule. 1 free
+    // means a second connection could have run beside it.
+    let alone = connect_all(vec!["10.0.0.99".to_owned()], 1, |connection| {
+        connection.free_slots
+    });
+    assert_eq!(alone.len(), 1, "one device should give one result");
+    assert_eq!(
+        alone[0], 0,
+        "a lone connection under a limit of 1 saw {} free in `free_slots` right after taking \
+         its permit: the semaphore acts as if it had more permits than it was made with, so a \
+         second connection could have run beside it. Does `new` start the count at exactly \
+         `permits`, does `acquire` take one, and is `free_slots` read with `available()` \
+         while the permit is held?",
+        alone[0]
+    );
+
+    // Six devices take turns.
     let inside = Arc::new(AtomicUsize::new(0));
     let peak = Arc::new(AtomicUsize::new(0));
     let (now, most) = (Arc::clone(&inside), Arc::clone(&peak));
@@ -18,11 +36,23 @@ fn one_permit_makes_connections_take_turns() {
         most.fetch_max(n, Ordering::SeqCst);
         thread::yield_now();
         now.fetch_sub(1, Ordering::SeqCst);
-        connection.device_ip.clone()
+        (connection.device_ip.clone(), connection.free_slots)
     });
-    assert_eq!(results, devices, "every device, in input order");
+    let ips: Vec<String> = results.iter().map(|(ip, _)| ip.clone()).collect();
+    assert_eq!(ips, devices, "every device, in input order");
     let peak = peak.load(Ordering::SeqCst);
-    assert_eq!(peak, 1, "{peak} connections overlapped under a limit of 1");
+    assert_eq!(
+        peak, 1,
+        "{peak} connections overlapped under a limit of 1: does every thread hold its permit \
+         for the whole of `connect`?"
+    );
+    for (ip, free) in &results {
+        assert_eq!(
+            *free, 0,
+            "the connection to {ip} saw {free} free under a limit of 1, while holding the only \
+             permit: the count must drop when a permit is taken"
+        );
+    }
 }
 
 #[test]
@@ -35,15 +65,17 @@ fn no_devices_means_no_connections() {
 fn hammering_the_semaphore_never_exceeds_its_permits() {
     let semaphore = Arc::new(Semaphore::new(2));
     let inside = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
     let handles: Vec<_> = (0..6)
         .map(|_| {
             let semaphore = Arc::clone(&semaphore);
             let inside = Arc::clone(&inside);
+            let peak = Arc::clone(&peak);
             thread::spawn(move || {
                 for _ in 0..500 {
                     let _permit = semaphore.acquire();
                     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
-                    assert!(now <= 2, "{now} threads held one of 2 permits at once");
+                    peak.fetch_max(now, Ordering::SeqCst);
                     thread::yield_now();
                     inside.fetch_sub(1, Ordering::SeqCst);
                 }
@@ -55,10 +87,26 @@ fn hammering_the_semaphore_never_exceeds_its_permits() {
             std::panic::resume_unwind(panic);
         }
     }
+    let peak = peak.load(Ordering::SeqCst);
+    assert!(
+        peak <= 2,
+        "{peak} threads held one of 2 permits at once: the semaphore handed out more permits \
+         than it was made with. Does `acquire` wait, in a loop, while the count is 0, and does \
+         `new` start the count at exactly `permits`?"
+    );
+    // Every thread has gone, so the count is settled: a semaphore of 2 counts 2 free, on
+    // every schedule.
+    let free = semaphore.available();
+    assert!(
+        free <= 2,
+        "once every thread had gone, a semaphore made with 2 permits counted {free} free: it \
+         has more permits than it was made with. Does `new` start the count at exactly \
+         `permits`, and does dropping a `Permit` give back exactly one?"
+    );
     assert_eq!(
-        semaphore.available(),
-        2,
-        "every permit should be back at the end"
+        free, 2,
+        "once every thread had gone, {free} of 2 permits were free: every permit should be \
+         back. Does dropping a `Permit` add one back to the count?"
     );
 }
 
@@ -83,7 +131,8 @@ fn a_semaphore_of_zero_permits_admits_no_one() {
     let semaphore = Semaphore::new(0);
     assert!(
         semaphore.try_acquire().is_none(),
-        "0 permits, yet one was handed out"
+        "a semaphore made with 0 permits handed one out: it hands out more permits than it was \
+         made with. Does `new` start the count at exactly `permits`?"
     );
     assert_eq!(semaphore.available(), 0);
 }

@@ -17,7 +17,9 @@ fn visit(semaphore: &Semaphore, inside: &AtomicUsize) {
     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
     assert!(
         now <= PERMITS,
-        "{now} threads were inside a semaphore of {PERMITS} permits in some interleaving"
+        "{now} threads were inside a semaphore of {PERMITS} permits in some interleaving: it \
+         handed out more permits than it was made with. Does `acquire` wait, in a loop, while \
+         the count is 0, and does `new` start the count at exactly `permits`?"
     );
     inside.fetch_sub(1, Ordering::SeqCst);
 }
@@ -38,10 +40,17 @@ fn three_threads_never_exceed_two_permits() {
         for other in others {
             other.join().unwrap();
         }
+        let free = semaphore.available();
+        assert!(
+            free <= PERMITS,
+            "after every thread left, a semaphore made with {PERMITS} permits counted {free} \
+             free: it has more permits than it was made with. Does `new` start the count at \
+             exactly `permits`, and does dropping a `Permit` give back exactly one?"
+        );
         assert_eq!(
-            semaphore.available(),
-            PERMITS,
-            "after every thread left, all {PERMITS} permits should be free again"
+            free, PERMITS,
+            "after every thread left, all {PERMITS} permits should be free again: does dropping \
+             a `Permit` add one back to the count?"
         );
     });
 }

@@ -19,7 +19,9 @@ fn permits_run_out_at_the_limit() {
     );
     assert!(
         semaphore.try_acquire().is_none(),
-        "a semaphore made with 3 permits handed out a 4th while the other 3 were held"
+        "a semaphore made with 3 permits handed out a 4th while the other 3 were held: it \
+         hands out more permits than it was made with. Does `new` start the count at exactly \
+         `permits`, and does `try_acquire` take one?"
     );
     assert_eq!(
         semaphore.available(),
@@ -27,11 +29,7 @@ fn permits_run_out_at_the_limit() {
         "no permit should be free while all 3 are held"
     );
     drop(permits);
-    assert_eq!(
-        semaphore.available(),
-        3,
-        "dropping the 3 permits should free all 3: does dropping a `Permit` give it back?"
-    );
+    assert_free(&semaphore, 3, 3, "once the 3 permits were dropped");
 }
 
 #[test]
@@ -48,10 +46,31 @@ fn a_waiting_thread_gets_a_returned_permit() {
     if let Err(panic) = waiter.join() {
         std::panic::resume_unwind(panic);
     }
-    assert_eq!(
-        semaphore.available(),
+    assert_free(
+        &semaphore,
         1,
-        "after both threads gave their permit back, 1 should be free"
+        1,
+        "after both threads gave their permit back",
+    );
+}
+
+/// Asserts that `semaphore`, made with `made_with` permits, counts `expected` free `when`,
+/// and otherwise says which way the count is wrong.
+#[track_caller]
+fn assert_free(semaphore: &Semaphore, expected: usize, made_with: usize, when: &str) {
+    let free = semaphore.available();
+    let permits = if made_with == 1 { "permit" } else { "permits" };
+    assert!(
+        free <= expected,
+        "{when}, a semaphore made with {made_with} {permits} counted {free} free: it has more \
+         permits than it was made with. Does `new` start the count at exactly `permits`, and \
+         does dropping a `Permit` give back exactly one?"
+    );
+    assert!(
+        free == expected,
+        "{when}, {free} of {made_with} permits were free, expected {expected}: a permit that \
+         is never given back is lost for good. Does dropping a `Permit` add one back to the \
+         count?"
     );
 }
 
@@ -105,6 +124,40 @@ fn gated_connect(devices: usize, limit: usize) -> (SharedGate, impl Fn(&Connecti
 #[test]
 fn at_most_three_devices_connect_at_once_and_three_do() {
     let devices = device_ips();
+
+    // At most three: three devices and no other thread, each held inside `connect` until all
+    // three are in, so no permit is given back before the last of them reads `free_slots`.
+    // That reading was taken with all three permits held, so a semaphore of 3 counts exactly
+    // 0 free then, on every schedule; 1 free means a 4th device could have connected beside
+    // them. (A thread waiting in `acquire` cannot be seen without a clock; a spare permit
+    // can.)
+    let three = devices[..MAX_CONCURRENT_CONNECTIONS].to_vec();
+    let (_, connect) = gated_connect(three.len(), MAX_CONCURRENT_CONNECTIONS);
+    let connections = connect_all(three, MAX_CONCURRENT_CONNECTIONS, connect);
+    assert_eq!(
+        connections.len(),
+        MAX_CONCURRENT_CONNECTIONS,
+        "{} of {MAX_CONCURRENT_CONNECTIONS} devices got a result: every device must be \
+         connected once",
+        connections.len()
+    );
+    let least_free = connections.iter().map(|c| c.free_slots).min();
+    assert!(
+        least_free == Some(0),
+        "{MAX_CONCURRENT_CONNECTIONS} devices were connected at once, each with a permit of a \
+         semaphore of {MAX_CONCURRENT_CONNECTIONS}, yet each of them saw at least {} free in \
+         `free_slots`, the last one with all {MAX_CONCURRENT_CONNECTIONS} permits taken: the \
+         semaphore acts as if it had more permits than it was made with, so a 4th device \
+         could have connected beside them, above the limit of \
+         {MAX_CONCURRENT_CONNECTIONS}. Does `new` start the count at exactly `permits`, does \
+         `acquire` take one, and does each thread keep its permit for the whole of `connect` \
+         (`let _permit`, not `let _`) and read `free_slots` with `available()` after taking \
+         it?",
+        least_free.unwrap_or_default()
+    );
+
+    // And three do: all ten devices, each held until the limit (or every remaining device)
+    // is inside at once; the peak must be the limit, never above it.
     let (gate, connect) = gated_connect(devices.len(), MAX_CONCURRENT_CONNECTIONS);
     let connections = connect_all(devices.clone(), MAX_CONCURRENT_CONNECTIONS, connect);
     let peak = gate.0.lock().unwrap().peak;
@@ -125,6 +178,15 @@ fn at_most_three_devices_connect_at_once_and_three_do() {
         connections.len(),
         devices.len()
     );
+    for connection in &connections {
+        assert!(
+            connection.free_slots < MAX_CONCURRENT_CONNECTIONS,
+            "{} saw {} free slots right after taking one of {MAX_CONCURRENT_CONNECTIONS}: the \
+             count must drop when a permit is taken",
+            connection.thread_name,
+            connection.free_slots
+        );
+    }
 }
 
 #[test]
@@ -142,13 +204,6 @@ fn every_device_is_connected_once_in_input_order() {
             format!("DeviceConn-{}", i + 1),
             "the connection to {} should be named after its position",
             connection.device_ip
-        );
-        assert!(
-            connection.free_slots < 3,
-            "{} saw {} free slots right after taking one of 3: the count must drop when a \
-             permit is taken",
-            connection.thread_name,
-            connection.free_slots
         );
     }
 }

@@ -175,7 +175,7 @@ async fn every_slow_device_times_out_on_its_own_clock() {
         .collect();
     assert_eq!(
         results, expected,
-        "every device should time out, each with its own error"
+        "every device should time out, each with its own error, in input order"
     );
     assert_eq!(
         elapsed,

@@ -49,6 +49,46 @@ fn assert_took(what: &str, elapsed: Duration, expected: Duration, sum: Duration)
     panic!("{hint}");
 }
 
+/// Asserts that `results` are `expected`, in the same order, and otherwise names the mistake:
+/// the right results in another order (they must come back in input order), or results
+/// missing, extra or wrong (then `advice` says where to look).
+#[track_caller]
+fn assert_results<T, U>(results: &[T], expected: &[U], advice: &str)
+where
+    T: PartialEq<U> + std::fmt::Debug,
+    U: std::fmt::Debug,
+{
+    if results == expected {
+        return;
+    }
+    if is_reordering(results, expected) {
+        panic!(
+            "every result is there, but in another order: results must come back in input \
+             order, whatever order they finish in. Keep each result with its index and put \
+             them back in that order (`buffer_unordered` yields in finishing order), or await \
+             the futures or task handles in input order (`join_all`)\n  got:      {results:?}\n  \
+             expected: {expected:?}"
+        );
+    }
+    let count = if results.len() == expected.len() {
+        String::new()
+    } else {
+        format!("{} results for {} inputs: ", results.len(), expected.len())
+    };
+    panic!("{count}{advice}\n  got:      {results:?}\n  expected: {expected:?}");
+}
+
+/// Whether `results` hold exactly the items of `expected`, each as many times, in another
+/// order.
+fn is_reordering<T: PartialEq<U>, U>(results: &[T], expected: &[U]) -> bool {
+    let mut unmatched: Vec<&U> = expected.iter().collect();
+    results.len() == expected.len()
+        && results.iter().all(|result| {
+            let found = unmatched.iter().position(|item| result == *item);
+            found.map(|at| unmatched.swap_remove(at)).is_some()
+        })
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_fetch_returns_the_devices_data_after_its_delay() {
     let start = Instant::now();
@@ -94,10 +134,10 @@ async fn sequential_fetches_take_the_sum_of_their_delays() {
     let start = Instant::now();
     let results = fetch_sequentially(sequential_fetches()).await;
     let elapsed = start.elapsed();
-    assert_eq!(
-        results,
-        ["Data from 192.168.1.1", "Data from 192.168.1.2"],
-        "one result per fetch, in input order"
+    assert_results(
+        &results,
+        &["Data from 192.168.1.1", "Data from 192.168.1.2"],
+        "one result per fetch, in input order",
     );
     assert_took(
         "the sequential run (3 s then 2 s)",
@@ -112,14 +152,14 @@ async fn concurrent_fetches_take_the_longest_delay() {
     let start = Instant::now();
     let results = fetch_concurrently(concurrent_fetches()).await;
     let elapsed = start.elapsed();
-    assert_eq!(
-        results,
-        [
+    assert_results(
+        &results,
+        &[
             "Data from 192.168.1.10",
             "Data from 192.168.1.11",
-            "Data from 192.168.1.12"
+            "Data from 192.168.1.12",
         ],
-        "one result per fetch, in input order (not in the order they finished)"
+        "one result per fetch, in input order (not in the order they finished)",
     );
     assert_took(
         "the concurrent run (3 s, 2 s and 4 s)",
@@ -137,16 +177,16 @@ async fn concurrent_results_keep_input_order() {
         .map(|(i, &secs)| Fetch::new(&format!("10.0.0.{i}"), secs))
         .collect();
     let results = fetch_concurrently(fetches).await;
-    assert_eq!(
-        results,
-        [
+    assert_results(
+        &results,
+        &[
             "Data from 10.0.0.0",
             "Data from 10.0.0.1",
             "Data from 10.0.0.2",
-            "Data from 10.0.0.3"
+            "Data from 10.0.0.3",
         ],
-        "results must come back in the order the fetches were given, whatever order they \
-         finish in (the slowest is first here)"
+        "one result per fetch, each with its own device's data, in the order the fetches were \
+         given (the slowest is first here)",
     );
 }
 
@@ -176,15 +216,15 @@ async fn configuring_the_seed_devices_takes_the_slowest_device() {
     let start = Instant::now();
     let results = configure_all(devices, &mut StdRng::seed_from_u64(2024)).await;
     let elapsed = start.elapsed();
-    assert_eq!(
-        results,
-        [
+    assert_results(
+        &results,
+        &[
             "Configured 192.168.10.1 with 3 commands.",
             "Configured 192.168.10.2 with 3 commands.",
             "Configured 192.168.10.3 with 3 commands.",
-            "Configured 192.168.10.4 with 3 commands."
+            "Configured 192.168.10.4 with 3 commands.",
         ],
-        "one result per device, in input order"
+        "one result per device, in input order",
     );
     assert_took(
         &format!(
@@ -266,7 +306,7 @@ async fn bounded_configuration_follows_its_schedule() {
     );
     let ok: Vec<String> = (0..5).map(|i| format!("Configured 10.0.0.{i}")).collect();
     let expected: Vec<Result<String, ConfigError>> = ok.into_iter().map(Ok).collect();
-    assert_eq!(results, expected, "one result per device, in input order");
+    assert_results(&results, &expected, "one result per device, in input order");
     let started = fleet.started.lock().unwrap().clone();
     let expected_starts: Vec<(String, Duration)> = [0, 0, 1, 3, 3]
         .iter()
@@ -295,18 +335,18 @@ async fn a_slow_device_times_out_alone() {
     })
     .await;
     let elapsed = start.elapsed();
-    assert_eq!(
-        results,
-        [
+    assert_results(
+        &results,
+        &[
             Ok("Configured 10.0.0.0".to_owned()),
             Err(ConfigError::TimedOut {
                 ip: "10.0.0.1".to_owned(),
-                after: Duration::from_secs(5)
+                after: Duration::from_secs(5),
             }),
             Ok("Configured 10.0.0.2".to_owned()),
         ],
         "the 600 s device should time out after 5 s and the other two still finish \
-         (wrap each device in `tokio::time::timeout`, not the whole run)"
+         (wrap each device in `tokio::time::timeout`, not the whole run)",
     );
     assert_eq!(
         elapsed,
@@ -324,18 +364,18 @@ async fn a_failing_device_keeps_its_own_error() {
         fleet.clone().configure(device, start)
     })
     .await;
-    assert_eq!(
-        results,
-        [
+    assert_results(
+        &results,
+        &[
             Ok("Configured 10.0.0.0".to_owned()),
             Err(ConfigError::Failed {
                 ip: "10.0.0.1".to_owned(),
-                reason: "authentication failed".to_owned()
+                reason: "authentication failed".to_owned(),
             }),
             Ok("Configured 10.0.0.2".to_owned()),
             Ok("Configured 10.0.0.3".to_owned()),
         ],
         "a device whose configuration fails gets its own `ConfigError::Failed`; the others \
-         are neither cancelled nor lost (is one `?` ending the whole run?)"
+         are neither cancelled nor lost (is one `?` ending the whole run?)",
     );
 }
