@@ -2,7 +2,7 @@
 # Benchmark: `grader batch -j 2 --regrade` on synthetic classes, with warm dependencies. Each
 # student is a copy of the lab folders: most hand in the references, every fifth the stubs,
 # student 2 an off-by-one in lab1-race and, in classes of 10 or more, student 3 a semaphore that
-# admits one too many (a mutant of grader/tests/mutants.toml). Prints each class's size, its
+# admits one too many (the corpus fixture `semaphore-admits-n-plus-one`). Prints each class's size, its
 # grading time, and the time per student.
 # Run from anywhere: bash grader/bench/batch-class.sh [class sizes]   (default: 5 10 20)
 # Extra arguments for the grader go in GRADER_ARGS, e.g.
@@ -39,11 +39,15 @@ mutate() {
 }
 
 # Writes a submission of kind $2 (reference, stub, race-bug, semaphore-bug) in the folder $1.
+# Every lab gets a constant of the student's own, so no two submissions are the same source
+# (identical ones would rebuild from rustc's incremental cache for almost nothing).
 hand_in() {
     mkdir -p "$1"
     for lab in "${labs[@]}"; do
         cp -R "$lab" "$1/$lab"
         if [ "$2" != stub ]; then cp "solutions/$lab/src/lib.rs" "$1/$lab/src/lib.rs"; fi
+        printf '\n/// Who handed this in.\npub const STUDENT: &str = "%s";\n' "$(basename "$1")" \
+            >>"$1/$lab/src/lib.rs"
     done
     case $2 in
         race-bug) mutate "$1/lab1-race/src/lib.rs" "store(current + 1," "store(current + 2," ;;

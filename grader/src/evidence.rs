@@ -47,7 +47,11 @@ pub fn inject(source: &str, secret: &str) -> Result<String> {
         {
             let close = function.block.brace_token.span.close().start();
             let name = function.sig.ident.to_string();
-            insertions.push((offset(source, close), format!(";{REPORTER}({name:?});")));
+            let separator = if ends_open(&function.block) { ";" } else { "" };
+            insertions.push((
+                offset(source, close),
+                format!("{separator}{REPORTER}({name:?});"),
+            ));
         }
     }
     if insertions.is_empty() {
@@ -66,6 +70,26 @@ pub fn inject(source: &str, secret: &str) -> Result<String> {
         marker = marker(secret, "{TEST}"),
     ));
     Ok(rewritten)
+}
+
+/// Whether `block` ends in an expression that a statement may not follow without a `;`
+/// (`assert_eq!(a, b)` with no `;`, say), as opposed to a statement or a block-like
+/// expression (`for`, `if`, ...).
+fn ends_open(block: &syn::Block) -> bool {
+    match block.stmts.last() {
+        Some(syn::Stmt::Expr(expression, None)) => !matches!(
+            expression,
+            syn::Expr::Block(_)
+                | syn::Expr::ForLoop(_)
+                | syn::Expr::If(_)
+                | syn::Expr::Loop(_)
+                | syn::Expr::Match(_)
+                | syn::Expr::Unsafe(_)
+                | syn::Expr::While(_)
+        ),
+        Some(syn::Stmt::Macro(statement)) => statement.semi_token.is_none(),
+        _ => false,
+    }
 }
 
 /// The byte offset of a line and column (in characters) in `source`.
@@ -99,6 +123,20 @@ mod tests {
         );
         assert!(rewritten.contains("s3cret passed {TEST}"));
         syn::parse_file(&rewritten).expect("the rewritten file still parses");
+    }
+
+    #[test]
+    fn a_semicolon_is_added_only_where_one_is_missing() {
+        let source = "#[test]\nfn a() {\n    f();\n}\n#[test]\nfn b() {\n    for _ in 0..1 {}\n}\n";
+        let rewritten = inject(source, "s").unwrap();
+        assert!(
+            rewritten.contains("    f();\n__grader_evidence(\"a\");}"),
+            "{rewritten}"
+        );
+        assert!(
+            rewritten.contains("    for _ in 0..1 {}\n__grader_evidence(\"b\");}"),
+            "{rewritten}"
+        );
     }
 
     #[test]
