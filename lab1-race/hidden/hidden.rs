@@ -18,6 +18,14 @@ fn zero_threads_count_nothing() {
 
 #[test]
 fn the_seed_workload_never_overcounts() {
+    // Alone, a thread loses nothing: an increment that adds more than one shows here on every
+    // run, not only when too few updates happen to be lost below.
+    let alone = run_threads(1, ITERATIONS_PER_THREAD, || {});
+    assert_eq!(
+        alone, ITERATIONS_PER_THREAD,
+        "one thread alone ended at {alone} after {ITERATIONS_PER_THREAD} increments: each \
+         increment must add exactly one"
+    );
     let pauses = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&pauses);
     let total = run_threads(NUM_THREADS, ITERATIONS_PER_THREAD, move || {
