@@ -113,34 +113,37 @@ impl BuildWorkspace {
     }
 }
 
-/// Builds the test targets `targets` of the packages `labs` (each a lab directory and package
-/// name) in the held `workspace` with `profile`, in one cargo invocation, using the shared target
+/// What one build makes: which labs, which of their test targets, how, and within what
+/// limits.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildPlan<'a> {
+    /// The labs: each a directory and package name of the workspace.
+    pub labs: &'a [&'a str],
+    /// The test targets (`visible`, `hidden`, `loom`) built for each lab that has them.
+    pub targets: &'a [&'a str],
+    /// Threads or loom.
+    pub profile: Profile,
+    /// How long and how much memory the build may take.
+    pub limits: BuildLimits,
+}
+
+/// Builds `plan` in the held `workspace`, in one cargo invocation, using the shared target
 /// directory under `cache`, and copies the test executables into `out`, where they stay
 /// valid after the workspace is released. Returns one [`Build`] per lab; fails only when
 /// cargo itself fails without a compiler error to show.
 pub fn build_tests(
     workspace: &BuildWorkspace,
-    labs: &[&str],
-    targets: &[&str],
-    profile: Profile,
-    limits: BuildLimits,
+    plan: BuildPlan<'_>,
     cache: &Path,
     out: &Path,
 ) -> Result<BTreeMap<String, Build>> {
-    if labs.is_empty() {
+    if plan.labs.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let target_dir = profile.target_dir(cache);
+    let target_dir = plan.profile.target_dir(cache);
     fs::create_dir_all(&target_dir)?;
-    let builds = build_locked(
-        workspace.root(),
-        labs,
-        targets,
-        profile,
-        limits,
-        &target_dir,
-    )?;
-    let own = out.join(format!("{profile:?}"));
+    let builds = build_locked(workspace.root(), plan, &target_dir)?;
+    let own = out.join(format!("{:?}", plan.profile));
     let mut copied = BTreeMap::new();
     for (lab, build) in builds {
         let Build::Built(executables) = build else {
@@ -170,12 +173,15 @@ fn packages<'a>(labs: &'a [&'a str]) -> impl Iterator<Item = &'a str> {
 /// each lab, as read from cargo's JSON messages.
 fn build_locked(
     root: &Path,
-    labs: &[&str],
-    targets: &[&str],
-    profile: Profile,
-    limits: BuildLimits,
+    plan: BuildPlan<'_>,
     target_dir: &Path,
 ) -> Result<BTreeMap<String, Build>> {
+    let BuildPlan {
+        labs,
+        targets,
+        profile,
+        limits,
+    } = plan;
     let mut command = cargo(root, target_dir, profile);
     command
         .args(["build", "--keep-going", "--offline", "--locked", "--quiet"])

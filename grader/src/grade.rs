@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Lab, TestId, Tier, expected_tests};
 use crate::collect::{CollectError, Sources, collect};
-use crate::compile::{Build, BuildLimits, BuildWorkspace, Profile, build_tests};
+use crate::compile::{Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests};
 use crate::evidence::{has_evidence, new_secret};
 use crate::report::{LabReport, Report};
 use crate::rubric::Rubric;
@@ -72,6 +72,17 @@ pub struct LabSubmission<'a> {
     pub tiers: &'a [Tier],
 }
 
+impl<'a> LabSubmission<'a> {
+    /// `lab` as handed in in the folder `root` (a copy of the workspace), on every tier.
+    pub fn in_folder(lab: &'a Lab, root: &Path) -> Self {
+        Self {
+            lab,
+            sources: collect(root, lab.name),
+            tiers: ALL_TIERS,
+        }
+    }
+}
+
 /// A lab that passed collection and the policy: it is built.
 struct Accepted<'a> {
     /// Its index among the submission's labs.
@@ -102,11 +113,7 @@ impl Grader {
     ) -> Result<Report> {
         let submissions = labs
             .iter()
-            .map(|lab| LabSubmission {
-                lab,
-                sources: collect(root, lab.name),
-                tiers: ALL_TIERS,
-            })
+            .map(|lab| LabSubmission::in_folder(lab, root))
             .collect();
         let mut reports = Vec::new();
         for (lab, outcomes) in labs.iter().zip(self.grade_labs(submissions)?) {
@@ -220,15 +227,13 @@ impl Grader {
                     names.join(", ")
                 ));
             }
-            let mut builds = build_tests(
-                &workspace,
-                &names,
-                &targets,
+            let plan = BuildPlan {
+                labs: &names,
+                targets: &targets,
                 profile,
-                self.build_limits,
-                &self.cache,
-                binaries,
-            )?;
+                limits: self.build_limits,
+            };
+            let mut builds = build_tests(&workspace, plan, &self.cache, binaries)?;
             for lab in accepted {
                 let Some(build) = builds.remove(lab.lab.name) else {
                     continue;

@@ -7,8 +7,7 @@ mod common;
 use std::path::Path;
 
 use grader::catalog::{LABS, Lab};
-use grader::collect::collect;
-use grader::grade::{ALL_TIERS, LabSubmission, TestOutcome};
+use grader::grade::{LabSubmission, TestOutcome};
 
 use common::{grader, pristine};
 
@@ -17,11 +16,7 @@ use common::{grader, pristine};
 fn grade_all(root: &Path) -> Vec<(&'static Lab, Vec<TestOutcome>)> {
     let submissions = LABS
         .iter()
-        .map(|lab| LabSubmission {
-            lab,
-            sources: collect(root, lab.name),
-            tiers: ALL_TIERS,
-        })
+        .map(|lab| LabSubmission::in_folder(lab, root))
         .collect();
     LABS.iter()
         .zip(grader().grade_labs(submissions).unwrap())
