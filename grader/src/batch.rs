@@ -1,11 +1,11 @@
 //! Batch grading: every submission of a class, N at a time, resumably.
 //!
-//! A class folder holds one subfolder, or one `.zip` file, per student. Each student's results go to
-//! `<out>/students/<id>/` as `report.json` (the versioned report), `results.json` (Gradescope's
-//! shape) and, last, `fingerprint`: a hash of what was graded (the student's lab sources, the
-//! rubric, the grader's version). A run skips a student whose `fingerprint` matches, so an
-//! interrupted batch run again grades only the students not yet graded, and a submission that
-//! changed is graded again. Every file is written whole or not at all (written aside, then
+//! A class folder holds one subfolder, or one `.zip` file, per student. Each student's results
+//! go to `<out>/students/<id>/` as `report.json` (the versioned report), `results.json`
+//! (Gradescope's shape) and, last, `fingerprint`: a hash of what was graded (the student's lab
+//! sources, the rubric, the grader's version and its pristine tests). A run skips a student
+//! whose `fingerprint` matches, so an interrupted batch run again grades only the students not
+//! yet graded, and a submission that changed is graded again. Every file is written whole or not at all (written aside, then
 //! renamed), so an interruption never leaves a half-written result.
 //!
 //! Students share the grader's dependency cache, and each test runs in its own process with
@@ -21,6 +21,7 @@ use std::thread;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use walkdir::WalkDir;
 
 use crate::catalog::Lab;
 use crate::collect::{CollectError, collect};
@@ -216,11 +217,14 @@ impl Batch<'_> {
     }
 
     /// A hash of everything a student's grade depends on that can change between runs: the
-    /// grader's version, the rubric, and the student's lab sources (or zip file).
+    /// grader's version, the rubric, the grader's pristine copy of the graded labs (tests,
+    /// hidden tests, manifests, facades) and lock file, and the student's lab sources (or zip
+    /// file).
     fn fingerprint(&self, submission: &Path) -> String {
         let mut hash = Sha256::new();
         hash.update(env!("CARGO_PKG_VERSION"));
         hash.update(self.rubric_text);
+        self.hash_pristine(&mut hash);
         if unzip::is_zip(submission) {
             hash.update(fs::read(submission).unwrap_or_default());
             return format!("{:x}", hash.finalize());
@@ -239,6 +243,25 @@ impl Batch<'_> {
             }
         }
         format!("{:x}", hash.finalize())
+    }
+
+    /// Adds to `hash` every file of the pristine copy of the graded labs, and the lock file,
+    /// so that changing a test, a hidden test or a dependency grades everyone again.
+    fn hash_pristine(&self, hash: &mut Sha256) {
+        let pristine = &self.grader.pristine;
+        let lab_dirs = self.labs.iter().map(|lab| pristine.join(lab.name));
+        for root in lab_dirs.chain([pristine.join("Cargo.lock")]) {
+            for entry in WalkDir::new(&root)
+                .sort_by_file_name()
+                .into_iter()
+                .flatten()
+            {
+                if entry.file_type().is_file() {
+                    hash.update(entry.path().to_string_lossy().as_bytes());
+                    hash.update(fs::read(entry.path()).unwrap_or_default());
+                }
+            }
+        }
     }
 }
 

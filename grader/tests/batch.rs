@@ -1,7 +1,7 @@
 //! Batch grading of a small class: each student isolated from the others (an endless loop,
 //! a memory bomb, an output flood or a compile error costs only its author, and only the test
-//! it hits), class files written, a second run grading only what changed, and zipped
-//! submissions.
+//! it hits), class files written, a second run grading only what changed (a submission, or
+//! the grader's hidden tests), and zipped submissions.
 
 mod common;
 
@@ -223,4 +223,45 @@ fn hostile_students_change_no_other_students_score() {
         let why = failed[0]["reason"].as_str().unwrap();
         assert!(why.contains(reason), "{student}: {why}");
     }
+}
+
+/// Copies the workspace at `from` to `to`, without build output, history or the grader's tests.
+fn copy_workspace(from: &Path, to: &Path) {
+    let skip = ["target", ".git", "grader/tests"].map(|dir| from.join(dir));
+    let walker = walkdir::WalkDir::new(from).into_iter();
+    for entry in walker.filter_entry(|entry| !skip.iter().any(|dir| entry.path() == dir)) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).unwrap();
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_changed_hidden_test_grades_everyone_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let pristine_copy = dir.path().join("pristine");
+    copy_workspace(&pristine(), &pristine_copy);
+    let reference = fs::read_to_string(pristine().join("solutions/lab1-race/src/lib.rs")).unwrap();
+    let (class, out) = (dir.path().join("class"), dir.path().join("out"));
+    hand_in(&class, "alice", &reference);
+    let with_copy = ["--pristine", pristine_copy.to_str().unwrap()];
+
+    let first = batch(&class, &out, &with_copy);
+    assert!(first.contains("1 graded, 0 unchanged"), "{first}");
+    let again = batch(&class, &out, &with_copy);
+    assert!(again.contains("0 graded, 1 unchanged"), "{again}");
+
+    let hidden = pristine_copy.join("lab1-race/hidden/hidden.rs");
+    let mut text = fs::read_to_string(&hidden).unwrap();
+    text.push_str("\n// The instructor changed the hidden tests.\n");
+    fs::write(&hidden, text).unwrap();
+    let changed = batch(&class, &out, &with_copy);
+    assert!(
+        changed.contains("1 graded, 0 unchanged"),
+        "a change to the hidden tests must grade the class again: {changed}"
+    );
 }
