@@ -43,7 +43,8 @@ pub struct TestOutcome {
 pub struct Grader {
     /// The pristine workspace: manifests, lock file, facades, tests and hidden tests.
     pub pristine: PathBuf,
-    /// Where scratch workspaces and the shared target directories live.
+    /// The build cache: the one build workspace, the shared target directories, and each
+    /// grading's test executables while it runs.
     pub cache: PathBuf,
     /// Limits of each visible or hidden test process.
     pub limits: Limits,
