@@ -3,7 +3,7 @@
 //! It is a copy of the grader's pristine workspace (manifests, lock file, facades, tests,
 //! hidden tests) in which only the graded labs' student files are replaced by the
 //! submission's, and in which every test body of those labs reports
-//! [`evidence`](crate::evidence) of its end. It lives in the build cache at a fixed path
+//! [`evidence`] of its end. It lives in the build cache at a fixed path
 //! ([`BuildWorkspace`](crate::compile::BuildWorkspace)), so that rustc's incremental cache
 //! carries over from one submission to the next.
 
