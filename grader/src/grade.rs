@@ -142,7 +142,10 @@ impl Grader {
                     continue;
                 }
             };
-            let violations = policy::check(submission.lab, &sources);
+            let stub = self.pristine.join(submission.lab.name).join("src/lib.rs");
+            let stub = fs::read_to_string(&stub)
+                .with_context(|| format!("cannot read the stub {}", stub.display()))?;
+            let violations = policy::check(submission.lab, &stub, &sources);
             if !violations.is_empty() {
                 outcomes.push(all_failed(&expected, &policy::refusal_reason(&violations)));
                 continue;

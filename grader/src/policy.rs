@@ -2,12 +2,14 @@
 //!
 //! Each student file is read as Rust tokens (syn's lexer, `proc_macro2`), macro bodies
 //! included, so a forbidden path cannot hide inside `macro_rules!`. Refused: `unsafe` where the
-//! lab does not ask for it; `extern` (FFI, `extern crate`); paths into `std::process`,
+//! lab does not ask for it, and where it does, any `unsafe` but the stub's own (so no student
+//! code can read raw memory, such as the test's evidence secret); `extern` (FFI, `extern crate`); paths into `std::process`,
 //! `std::env`, `std::fs`, `std::net`, `std::os`; renaming or glob-importing a crate root (which
 //! would hide those paths); `#[path]`; the `include!` family, `env!`, `option_env!` and `asm!`;
 //! and, in the loom-checked labs, `std::sync`, `std::thread`, `std::cell` and `std::hint`,
 //! which would escape loom (the lab's `sync` facade has them all).
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -70,8 +72,25 @@ impl fmt::Display for Violation {
     }
 }
 
+/// What one lab's student files may not contain.
+struct Rules<'a> {
+    lab: &'a Lab,
+    /// The `unsafe` constructs the lab's stub already has, as [`unsafe_form`]s: in a lab that
+    /// asks for `unsafe`, the only ones allowed.
+    stub_unsafe: BTreeSet<String>,
+}
+
 /// Every violation of the policy in `lab`'s student files `sources`, in file and line order.
-pub fn check(lab: &Lab, sources: &Sources) -> Vec<Violation> {
+/// `stub` is the lab's pristine `src/lib.rs`: where the lab asks for `unsafe`, the student may
+/// keep the `unsafe` constructs it already has, word for word, and write no other.
+pub fn check(lab: &Lab, stub: &str, sources: &Sources) -> Vec<Violation> {
+    let mut stub_unsafe = BTreeSet::new();
+    if lab.allows_unsafe
+        && let Ok(tokens) = TokenStream::from_str(stub)
+    {
+        collect_unsafe_forms(&tokens.into_iter().collect::<Vec<_>>(), &mut stub_unsafe);
+    }
+    let rules = Rules { lab, stub_unsafe };
     let mut violations = Vec::new();
     for (file, bytes) in &sources.files {
         let mut refuse = |line: usize, reason: String| {
@@ -88,14 +107,47 @@ pub fn check(lab: &Lab, sources: &Sources) -> Vec<Violation> {
         // A file that does not lex cannot hide anything: if it is a module, the compiler
         // rejects it with a better message than the lexer's; if not, it is never compiled.
         if let Ok(tokens) = TokenStream::from_str(text) {
-            scan(lab, &tokens.into_iter().collect::<Vec<_>>(), &mut refuse);
+            scan(&rules, &tokens.into_iter().collect::<Vec<_>>(), &mut refuse);
         }
     }
     violations
 }
 
+/// The `unsafe` construct that starts at `tokens[0]`, in a canonical spelling: the keyword
+/// and what follows it up to and including its first `{ ... }` block (`unsafe { f() }`,
+/// `unsafe impl Send for T {}`, `unsafe fn f() { ... }`).
+fn unsafe_form(tokens: &[TokenTree]) -> String {
+    let end = tokens
+        .iter()
+        .position(|token| {
+            matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Brace)
+        })
+        .map_or(tokens.len(), |brace| brace + 1);
+    tokens[..end]
+        .iter()
+        .cloned()
+        .collect::<TokenStream>()
+        .to_string()
+}
+
+/// Adds to `forms` the [`unsafe_form`] of every `unsafe` in `tokens`, groups included.
+fn collect_unsafe_forms(tokens: &[TokenTree], forms: &mut BTreeSet<String>) {
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Ident(ident) if ident == "unsafe" => {
+                forms.insert(unsafe_form(&tokens[i..]));
+            }
+            TokenTree::Group(group) => {
+                collect_unsafe_forms(&group.stream().into_iter().collect::<Vec<_>>(), forms);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Checks one token sequence and, recursively, every group in it.
-fn scan(lab: &Lab, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, String)) {
+fn scan(rules: &Rules<'_>, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, String)) {
+    let lab = rules.lab;
     for (i, token) in tokens.iter().enumerate() {
         let next = tokens.get(i + 1);
         match token {
@@ -110,7 +162,11 @@ fn scan(lab: &Lab, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, String))
                         "`#[path]` may not point a module outside src/".into(),
                     );
                 }
-                scan(lab, &group.stream().into_iter().collect::<Vec<_>>(), refuse);
+                scan(
+                    rules,
+                    &group.stream().into_iter().collect::<Vec<_>>(),
+                    refuse,
+                );
             }
             TokenTree::Ident(ident) => {
                 let name = ident.to_string();
@@ -118,6 +174,17 @@ fn scan(lab: &Lab, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, String))
                     refuse(
                         line(token),
                         format!("`unsafe` is not needed in {}", lab.name),
+                    );
+                } else if name == "unsafe"
+                    && !rules.stub_unsafe.contains(&unsafe_form(&tokens[i..]))
+                {
+                    refuse(
+                        line(token),
+                        format!(
+                            "`unsafe` other than the stub's own is not allowed in {}: keep \
+                             the `unsafe` the stub has as it is; the parts you fill need none",
+                            lab.name
+                        ),
                     );
                 } else if name == "extern" {
                     refuse(
@@ -233,6 +300,12 @@ mod tests {
     use super::*;
     use crate::catalog::lab;
 
+    /// The pristine stub of the lab called `name`.
+    fn stub(name: &str) -> String {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        std::fs::read_to_string(root.join(name).join("src/lib.rs")).unwrap()
+    }
+
     fn violations(lab_name: &str, source: &str) -> Vec<String> {
         let sources = Sources {
             files: [(
@@ -241,7 +314,7 @@ mod tests {
             )]
             .into(),
         };
-        check(lab(lab_name).unwrap(), &sources)
+        check(lab(lab_name).unwrap(), &stub(lab_name), &sources)
             .into_iter()
             .map(|v| format!("{}: {}", v.line, v.reason))
             .collect()
@@ -254,7 +327,7 @@ mod tests {
             for base in [root.clone(), root.join("solutions")] {
                 let sources = crate::collect::collect(&base, lab.name).unwrap();
                 assert_eq!(
-                    check(lab, &sources),
+                    check(lab, &stub(lab.name), &sources),
                     vec![],
                     "{} in {}",
                     lab.name,
@@ -283,12 +356,16 @@ mod tests {
     }
 
     #[test]
-    fn unsafe_is_refused_only_where_the_lab_does_not_ask_for_it() {
-        let source = "fn f() { unsafe { } }";
-        assert_eq!(violations("lab1-lock", source), Vec::<String>::new());
+    fn unsafe_is_allowed_only_in_the_stubs_own_forms() {
+        let stubs_own = "fn deref(&self) -> &T {\n    unsafe { MutPtr::deref(&self.value) }\n}";
+        assert_eq!(violations("lab1-lock", stubs_own), Vec::<String>::new());
+        let own = "fn peek(p: *const u8) -> u8 {\n    unsafe { *p }\n}";
+        let found = violations("lab1-lock", own);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].starts_with("2: `unsafe` other than the stub's own"));
         assert_eq!(
-            violations("lab1-queue", source),
-            vec!["1: `unsafe` is not needed in lab1-queue"]
+            violations("lab1-queue", stubs_own),
+            vec!["2: `unsafe` is not needed in lab1-queue"]
         );
     }
 
@@ -317,7 +394,7 @@ mod tests {
             files: [(Path::new("lib.rs").to_path_buf(), vec![0xff, 0xfe])].into(),
         };
         assert_eq!(
-            check(lab("lab1-race").unwrap(), &sources)[0].reason,
+            check(lab("lab1-race").unwrap(), "", &sources)[0].reason,
             "the file is not UTF-8 text"
         );
     }
