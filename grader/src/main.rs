@@ -180,6 +180,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             timeout,
         } => {
             let students = discover(&class)?;
+            if students.is_empty() {
+                bail!(
+                    "no submissions in {}: each student is a subfolder or a .zip file",
+                    class.display()
+                );
+            }
             let rubric_path = rubric_path(&pristine, rubric);
             let rubric_text = fs::read_to_string(&rubric_path)
                 .with_context(|| format!("cannot read the rubric {}", rubric_path.display()))?;

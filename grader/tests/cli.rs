@@ -80,3 +80,23 @@ fn an_empty_submission_scores_zero_with_a_reason_per_lab() {
         assert_eq!(test["reason"], "the submission has no lab1-race/src folder");
     }
 }
+
+#[test]
+fn a_batch_of_a_missing_or_empty_class_is_one_line() {
+    let out = tempfile::tempdir().unwrap();
+    fails_with_one_line(
+        grader()
+            .args(["batch", "/no/such/class", "--out"])
+            .arg(out.path()),
+        "cannot list /no/such/class",
+    );
+    let class = tempfile::tempdir().unwrap();
+    fails_with_one_line(
+        grader()
+            .arg("batch")
+            .arg(class.path())
+            .arg("--out")
+            .arg(out.path()),
+        "no submissions in",
+    );
+}
