@@ -462,8 +462,10 @@ fn hand_in(fixture: &Fixture, root: &Path) -> Result<()> {
     }
     for link in &fixture.symlinks {
         let path = root.join(&link.path);
-        if path.symlink_metadata().is_ok() {
-            fs::remove_file(&path)?;
+        match path.symlink_metadata() {
+            Ok(meta) if meta.is_dir() => fs::remove_dir_all(&path)?,
+            Ok(_) => fs::remove_file(&path)?,
+            Err(_) => {}
         }
         let target = link
             .target
