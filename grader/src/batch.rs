@@ -166,10 +166,7 @@ impl Batch<'_> {
                 .grader
                 .grade_submission(self.rubric, &student.path, self.labs, |_| {});
         }
-        let unpacked_in = self.grader.cache.join("unpacked");
-        fs::create_dir_all(&unpacked_in)?;
-        let unpacked = tempfile::tempdir_in(&unpacked_in)
-            .with_context(|| format!("cannot create a folder in {}", unpacked_in.display()))?;
+        let unpacked = self.grader.temp_folder("unpacked")?;
         match unzip::unpack(&student.path, unpacked.path()) {
             Ok(root) => self
                 .grader

@@ -12,9 +12,11 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+use tempfile::TempDir;
 
 use crate::catalog::{Lab, TestId, Tier, expected_tests};
 use crate::collect::{CollectError, Sources, collect};
@@ -160,12 +162,7 @@ impl Grader {
         }
         if !to_build.is_empty() {
             let secret = new_secret();
-            let runs = self.cache.join("runs");
-            fs::create_dir_all(&runs)?;
-            let binaries = tempfile::Builder::new()
-                .prefix("run-")
-                .tempdir_in(&runs)
-                .context("cannot create a folder for the test executables")?;
+            let binaries = self.temp_folder("runs")?;
             let runnable = self.build(&to_build, &secret, binaries.path(), &mut outcomes)?;
             self.stage(&format!(
                 "running {} tests, {} at a time",
@@ -268,6 +265,27 @@ impl Grader {
             }
         }
         Ok(runnable)
+    }
+
+    /// A new folder under `<cache>/<kind>`, deleted when dropped. Folders there that a grader
+    /// killed before it could clean up left more than a day ago are deleted first, so the
+    /// cache does not grow without end.
+    pub fn temp_folder(&self, kind: &str) -> Result<TempDir> {
+        let parent = self.cache.join(kind);
+        fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        let day_ago = SystemTime::now() - Duration::from_secs(24 * 60 * 60);
+        for entry in fs::read_dir(&parent)?.flatten() {
+            let stale = entry
+                .metadata()
+                .and_then(|meta| meta.modified())
+                .is_ok_and(|modified| modified < day_ago);
+            if stale {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+        tempfile::tempdir_in(&parent)
+            .with_context(|| format!("cannot create a folder in {}", parent.display()))
     }
 
     /// Tells [`on_stage`](Self::on_stage), if anyone listens, that `stage` starts.
@@ -465,6 +483,33 @@ mod tests {
             "lost 3 updates (at tests/visible.rs:30:5)"
         );
         assert_eq!(panic_message("all good\n"), None);
+    }
+
+    #[test]
+    fn temporary_folders_left_behind_long_ago_are_cleaned_up() {
+        let cache = tempfile::tempdir().unwrap();
+        let grader = Grader {
+            pristine: PathBuf::new(),
+            cache: cache.path().to_path_buf(),
+            limits: Limits::default(),
+            loom_limits: Limits::default(),
+            build_limits: BuildLimits::default(),
+            on_stage: None,
+            jobs: 1,
+        };
+        let runs = cache.path().join("runs");
+        let (stale, fresh) = (runs.join("run-stale"), runs.join("run-fresh"));
+        fs::create_dir_all(&stale).unwrap();
+        fs::create_dir_all(&fresh).unwrap();
+        let two_days_ago = SystemTime::now() - Duration::from_secs(2 * 24 * 60 * 60);
+        fs::File::open(&stale)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+        let folder = grader.temp_folder("runs").unwrap();
+        assert!(!stale.exists(), "a folder left two days ago is removed");
+        assert!(fresh.exists(), "a folder in use is kept");
+        assert!(folder.path().starts_with(&runs));
     }
 
     #[test]
