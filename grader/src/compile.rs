@@ -16,8 +16,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
@@ -25,7 +24,7 @@ use anyhow::{Context, Result, bail};
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Message, Target};
 
-use crate::run::{confine, kill_process_group};
+use crate::run::{Watchdog, confine};
 
 /// How a lab's tests are built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,34 +279,6 @@ fn build_locked(
     Ok(builds)
 }
 
-/// Kills a build's process group if it outlives its timeout.
-struct Watchdog {
-    done: mpsc::Sender<()>,
-    killer: thread::JoinHandle<bool>,
-}
-
-impl Watchdog {
-    /// Watches `child`, started with [`confine`], for `timeout`.
-    fn start(child: &Child, timeout: Duration) -> Self {
-        let (done, finished) = mpsc::channel::<()>();
-        let group = child.id();
-        let killer = thread::spawn(move || {
-            let expired = finished.recv_timeout(timeout) == Err(RecvTimeoutError::Timeout);
-            if expired {
-                kill_process_group(group);
-            }
-            expired
-        });
-        Self { done, killer }
-    }
-
-    /// Stops watching; whether the build was killed for running past its timeout.
-    fn finish(self) -> bool {
-        let _ = self.done.send(());
-        self.killer.join().unwrap_or(true)
-    }
-}
-
 /// A cargo command in `root` with `profile`'s target directory and flags, and no flags
 /// inherited from the caller's environment.
 fn cargo(root: &Path, target_dir: &Path, profile: Profile) -> Command {
@@ -321,34 +292,4 @@ fn cargo(root: &Path, target_dir: &Path, profile: Profile) -> Command {
         command.env("RUSTFLAGS", "--cfg loom");
     }
     command
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_watchdog_stops_a_build_that_outlives_its_timeout_and_no_other() {
-        let mut slow = Command::new("sh");
-        slow.args(["-c", "sleep 30 & sleep 30"]);
-        confine(&mut slow, 1 << 30);
-        let mut child = slow.spawn().unwrap();
-        let watchdog = Watchdog::start(&child, Duration::from_millis(200));
-        let status = child.wait().unwrap();
-        assert!(!status.success(), "the build should have been killed");
-        assert!(
-            watchdog.finish(),
-            "the watchdog should say it stopped the build"
-        );
-
-        let mut quick = Command::new("true");
-        confine(&mut quick, 1 << 30);
-        let mut child = quick.spawn().unwrap();
-        let watchdog = Watchdog::start(&child, Duration::from_secs(30));
-        assert!(child.wait().unwrap().success());
-        assert!(
-            !watchdog.finish(),
-            "a build within its timeout is not stopped"
-        );
-    }
 }

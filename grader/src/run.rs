@@ -7,9 +7,10 @@
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use nix::sys::resource::{Resource, setrlimit};
@@ -81,21 +82,12 @@ pub fn run_test(
     let stdout = thread::spawn(move || capture(stdout, cap));
     let stderr = thread::spawn(move || capture(stderr, cap));
 
-    let deadline = Instant::now() + limits.timeout;
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            break None;
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
+    let watchdog = Watchdog::start(&child, limits.timeout);
+    let status = child.wait().context("cannot wait for the test")?;
+    let timed_out = watchdog.finish();
     // Whatever the test left running (threads die with it; anything else is in its group).
     kill_process_group(child.id());
-    if status.is_none() {
-        let _ = child.wait();
-    }
+    let status = (!timed_out).then_some(status);
     Ok(Finished {
         status,
         stdout: stdout.join().unwrap_or_default(),
@@ -104,8 +96,8 @@ pub fn run_test(
 }
 
 /// Makes `command` start in a process group of its own (so that it and everything it starts
-/// can be killed together with [`kill_process_group`]), with at most `memory_bytes` of address space
-/// and no core dumps.
+/// can be killed together with [`kill_process_group`]), with at most `memory_bytes` of
+/// address space and no core dumps.
 pub fn confine(command: &mut Command, memory_bytes: u64) {
     command.process_group(0);
     // SAFETY: only async-signal-safe system calls run between fork and exec.
@@ -122,6 +114,37 @@ pub fn confine(command: &mut Command, memory_bytes: u64) {
 /// [`confine`]): whatever is left of it.
 pub fn kill_process_group(leader: u32) {
     let _ = killpg(Pid::from_raw(leader as i32), Signal::SIGKILL);
+}
+
+/// Kills a process group (a child started in a group of its own, as [`confine`] does) if it
+/// outlives its timeout.
+#[derive(Debug)]
+pub struct Watchdog {
+    done: mpsc::Sender<()>,
+    killer: thread::JoinHandle<bool>,
+}
+
+impl Watchdog {
+    /// Watches `child`, the leader of its process group, for `timeout`.
+    pub fn start(child: &Child, timeout: Duration) -> Self {
+        let (done, finished) = mpsc::channel::<()>();
+        let group = child.id();
+        let killer = thread::spawn(move || {
+            let expired = finished.recv_timeout(timeout) == Err(RecvTimeoutError::Timeout);
+            if expired {
+                kill_process_group(group);
+            }
+            expired
+        });
+        Self { done, killer }
+    }
+
+    /// Stops watching, once the child has been waited for; whether it was killed for
+    /// outliving its timeout.
+    pub fn finish(self) -> bool {
+        let _ = self.done.send(());
+        self.killer.join().unwrap_or(true)
+    }
 }
 
 /// Reads `stream` to its end, keeping its first and last `cap` bytes.
@@ -158,6 +181,31 @@ fn capture(mut stream: impl Read, cap: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_watchdog_stops_a_process_group_that_outlives_its_timeout_and_no_other() {
+        let mut slow = Command::new("sh");
+        slow.args(["-c", "sleep 30 & sleep 30"]);
+        confine(&mut slow, 1 << 30);
+        let mut child = slow.spawn().unwrap();
+        let watchdog = Watchdog::start(&child, Duration::from_millis(200));
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "the process should have been killed");
+        assert!(
+            watchdog.finish(),
+            "the watchdog should say it killed the process"
+        );
+
+        let mut quick = Command::new("true");
+        confine(&mut quick, 1 << 30);
+        let mut child = quick.spawn().unwrap();
+        let watchdog = Watchdog::start(&child, Duration::from_secs(30));
+        assert!(child.wait().unwrap().success());
+        assert!(
+            !watchdog.finish(),
+            "a process within its timeout is not killed"
+        );
+    }
 
     #[test]
     fn a_flood_keeps_its_head_and_tail() {

@@ -17,16 +17,14 @@ use std::io::BufReader;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use grader::catalog::{TestId, Tier};
 use grader::class_report;
 use grader::grade::TestOutcome;
 use grader::report::{LabReport, Report};
 use grader::rubric::Rubric;
-use nix::sys::signal::{Signal, killpg};
-use nix::unistd::Pid;
+use grader::run::Watchdog;
 
 /// Debian's Chromium.
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -266,22 +264,13 @@ fn chromium(work: &Path, args: &[&str], html: &Path) -> String {
         .process_group(0)
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let group = Pid::from_raw(i32::try_from(child.id()).unwrap());
-            let _ = killpg(group, Signal::SIGKILL);
-            child.wait().unwrap();
-            panic!(
-                "chromium {args:?} did not finish in {TIMEOUT:?} and was killed; its stderr:\n{}",
-                fs::read_to_string(&err).unwrap_or_default()
-            );
-        }
-        thread::sleep(Duration::from_millis(50));
-    };
+    let watchdog = Watchdog::start(&child, TIMEOUT);
+    let status = child.wait().unwrap();
+    assert!(
+        !watchdog.finish(),
+        "chromium {args:?} did not finish in {TIMEOUT:?} and was killed; its stderr:\n{}",
+        fs::read_to_string(&err).unwrap_or_default()
+    );
     assert!(
         status.success(),
         "chromium {args:?} failed with {status}; its stderr:\n{}",
