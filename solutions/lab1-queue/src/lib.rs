@@ -5,9 +5,6 @@
 //! `queue.Queue`: `put`, a blocking `get`, `task_done`, and a `join` that waits until every
 //! item ever put has been marked done.
 
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
-
 pub mod sync;
 
 use std::collections::VecDeque;

@@ -4,9 +4,6 @@
 //! `Condvar`: a count of free permits, and a way to sleep until one is given back. A permit is
 //! an RAII value: holding it means holding one "parking spot", dropping it frees the spot.
 
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
-
 pub mod sync;
 
 use sync::{Arc, Condvar, Mutex, MutexGuard, thread};
