@@ -5,8 +5,9 @@
 //! (Gradescope's shape) and, last, `fingerprint`: a hash of what was graded (the student's lab
 //! sources, the rubric, the grader's version and its pristine tests). A run skips a student
 //! whose `fingerprint` matches, so an interrupted batch run again grades only the students not
-//! yet graded, and a submission that changed is graded again. Every file is written whole or not at all (written aside, then
-//! renamed), so an interruption never leaves a half-written result.
+//! yet graded, and a submission that changed is graded again. Every file is written whole or
+//! not at all (written aside, then renamed), so an interruption never leaves a half-written
+//! result.
 //!
 //! Students share the grader's dependency cache, and each test runs in its own process with
 //! its own limits, so one student's infinite loop, memory bomb or compile error changes no
@@ -105,6 +106,7 @@ pub struct Batch<'a> {
 impl Batch<'_> {
     /// Grades `students`, `jobs` at a time, and returns one outcome per student, in order.
     pub fn run(&self, students: &[Student], progress: &dyn Progress) -> Vec<Outcome> {
+        let pristine = self.pristine_digest();
         let next = AtomicUsize::new(0);
         let outcomes: Mutex<Vec<Option<Outcome>>> =
             Mutex::new(students.iter().map(|_| None).collect());
@@ -118,7 +120,7 @@ impl Batch<'_> {
                         };
                         progress.started(student);
                         let outcome = self
-                            .student(student)
+                            .student(student, &pristine)
                             .unwrap_or_else(|error| Outcome::Failed(format!("{error:#}")));
                         progress.finished(student, &outcome);
                         outcomes.lock().unwrap()[index] = Some(outcome);
@@ -134,10 +136,11 @@ impl Batch<'_> {
             .collect()
     }
 
-    /// Grades one student, unless an earlier run already did on the same fingerprint.
-    fn student(&self, student: &Student) -> Result<Outcome> {
+    /// Grades one student, unless an earlier run already did on the same fingerprint;
+    /// `pristine` is the [`pristine_digest`](Self::pristine_digest).
+    fn student(&self, student: &Student, pristine: &str) -> Result<Outcome> {
         let dir = self.student_dir(student);
-        let fingerprint = self.fingerprint(&student.path);
+        let fingerprint = self.fingerprint(&student.path, pristine);
         if !self.regrade
             && fs::read_to_string(dir.join("fingerprint")).ok().as_deref()
                 == Some(fingerprint.as_str())
@@ -214,14 +217,13 @@ impl Batch<'_> {
     }
 
     /// A hash of everything a student's grade depends on that can change between runs: the
-    /// grader's version, the rubric, the grader's pristine copy of the graded labs (tests,
-    /// hidden tests, manifests, facades) and lock file, and the student's lab sources (or zip
-    /// file).
-    fn fingerprint(&self, submission: &Path) -> String {
+    /// grader's version, the rubric, the grader's pristine copy of the graded labs (its
+    /// `pristine` digest), and the student's lab sources (or zip file).
+    fn fingerprint(&self, submission: &Path, pristine: &str) -> String {
         let mut hash = Sha256::new();
         hash.update(env!("CARGO_PKG_VERSION"));
         hash.update(self.rubric_text);
-        self.hash_pristine(&mut hash);
+        hash.update(pristine);
         if unzip::is_zip(submission) {
             hash.update(fs::read(submission).unwrap_or_default());
             return format!("{:x}", hash.finalize());
@@ -242,9 +244,11 @@ impl Batch<'_> {
         format!("{:x}", hash.finalize())
     }
 
-    /// Adds to `hash` every file of the pristine copy of the graded labs, and the lock file,
-    /// so that changing a test, a hidden test or a dependency grades everyone again.
-    fn hash_pristine(&self, hash: &mut Sha256) {
+    /// A hash of every file of the pristine copy of the graded labs (tests, hidden tests,
+    /// manifests, facades) and of the lock file, so that changing a test, a hidden test or a
+    /// dependency grades everyone again. The same for every student of a run.
+    fn pristine_digest(&self) -> String {
+        let mut hash = Sha256::new();
         let pristine = &self.grader.pristine;
         let lab_dirs = self.labs.iter().map(|lab| pristine.join(lab.name));
         for root in lab_dirs.chain([pristine.join("Cargo.lock")]) {
@@ -259,6 +263,7 @@ impl Batch<'_> {
                 }
             }
         }
+        format!("{:x}", hash.finalize())
     }
 }
 

@@ -200,24 +200,29 @@ impl Grader {
             (Profile::Threads, self.limits),
             (Profile::Loom, self.loom_limits),
         ] {
-            let of_profile = |lab: &Accepted<'_>| -> Vec<TestId> {
-                lab.expected
-                    .iter()
-                    .filter(|test| (test.tier == Tier::Loom) == (profile == Profile::Loom))
-                    .cloned()
-                    .collect()
-            };
+            // Each accepted lab's expected tests of this profile, in `accepted`'s order.
+            let tests: Vec<Vec<TestId>> = accepted
+                .iter()
+                .map(|lab| {
+                    lab.expected
+                        .iter()
+                        .filter(|test| (test.tier == Tier::Loom) == (profile == Profile::Loom))
+                        .cloned()
+                        .collect()
+                })
+                .collect();
             let names: Vec<&str> = accepted
                 .iter()
-                .filter(|lab| !of_profile(lab).is_empty())
-                .map(|lab| lab.lab.name)
+                .zip(&tests)
+                .filter(|(_, tests)| !tests.is_empty())
+                .map(|(lab, _)| lab.lab.name)
                 .collect();
-            let targets: BTreeSet<String> = accepted
+            let targets: BTreeSet<&str> = tests
                 .iter()
-                .flat_map(&of_profile)
-                .map(|test| test.target)
+                .flatten()
+                .map(|test| test.target.as_str())
                 .collect();
-            let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
+            let targets: Vec<&str> = targets.into_iter().collect();
             if !names.is_empty() {
                 self.stage(&format!(
                     "building the {} tests of {}",
@@ -235,11 +240,10 @@ impl Grader {
                 limits: self.build_limits,
             };
             let mut builds = build_tests(&workspace, plan, &self.cache, binaries)?;
-            for lab in accepted {
+            for (lab, tests) in accepted.iter().zip(tests) {
                 let Some(build) = builds.remove(lab.lab.name) else {
                     continue;
                 };
-                let tests = of_profile(lab);
                 match build {
                     Build::CompileError(error) => {
                         outcomes[lab.index].extend(all_failed(&tests, &compile_reason(&error)));
