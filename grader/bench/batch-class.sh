@@ -2,8 +2,8 @@
 # Benchmark: `grader batch -j 2 --regrade` on synthetic classes, with warm dependencies. Each
 # student is a copy of the lab folders: most hand in the references, every fifth the stubs,
 # student 2 an off-by-one in lab1-race and, in classes of 10 or more, student 3 a semaphore that
-# admits one too many (the corpus fixture `semaphore-admits-n-plus-one`). Prints each class's size, its
-# grading time, and the time per student.
+# admits one too many (the corpus fixture `semaphore-admits-n-plus-one`). Prints each class's
+# size, its grading time, and the time per student.
 # Run from anywhere: bash grader/bench/batch-class.sh [class sizes]   (default: 5 10 20)
 # Extra arguments for the grader go in GRADER_ARGS, e.g.
 #   GRADER_ARGS="--lab lab1-race" bash grader/bench/batch-class.sh 2

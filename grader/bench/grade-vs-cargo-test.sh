@@ -16,7 +16,10 @@ seconds() { calc "$2 - $1"; }
 # cache rebuild the same sources for almost nothing.
 originals=$(mktemp -d)
 for lab in "${refs[@]}"; do cp "solutions/$lab/src/lib.rs" "$originals/$lab.rs"; done
-restore() { for lab in "${refs[@]}"; do cp "$originals/$lab.rs" "solutions/$lab/src/lib.rs"; done; rm -rf "$originals"; }
+restore() {
+    for lab in "${refs[@]}"; do cp "$originals/$lab.rs" "solutions/$lab/src/lib.rs"; done
+    rm -rf "$originals"
+}
 trap restore EXIT
 change_sources() {
     for lab in "${refs[@]}"; do

@@ -3,11 +3,12 @@
 //! Each student file is read as Rust tokens (syn's lexer, `proc_macro2`), macro bodies
 //! included, so a forbidden path cannot hide inside `macro_rules!`. Refused: `unsafe` where the
 //! lab does not ask for it, and where it does, any `unsafe` but the stub's own (so no student
-//! code can read raw memory, such as the test's evidence secret); `extern` (FFI, `extern crate`); paths into `std::process`,
-//! `std::env`, `std::fs`, `std::net`, `std::os`; renaming or glob-importing a crate root (which
-//! would hide those paths); `#[path]`; the `include!` family, `env!`, `option_env!` and `asm!`;
-//! and, in the loom-checked labs, `std::sync`, `std::thread`, `std::cell` and `std::hint`,
-//! which would escape loom (the lab's `sync` facade has them all).
+//! code can read raw memory, such as the test's evidence secret); `extern` (FFI, `extern
+//! crate`); paths into `std::process`, `std::env`, `std::fs`, `std::net`, `std::os`; renaming
+//! or glob-importing a crate root (which would hide those paths); `#[path]`; the `include!`
+//! family, `env!`, `option_env!` and `asm!`; and, in the loom-checked labs, `std::sync`,
+//! `std::thread`, `std::cell` and `std::hint`, which would escape loom (the lab's `sync`
+//! facade has them all).
 
 use std::collections::BTreeSet;
 use std::fmt;

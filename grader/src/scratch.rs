@@ -77,9 +77,10 @@ fn overlay(lab_dir: &Path, sources: &Sources, secret: &str) -> Result<()> {
     Ok(())
 }
 
-/// Copies the workspace at `from` to `to`, leaving out [`NOT_COPIED`], keeping symbolic links
-/// as links.
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+/// Copies the workspace (or any folder) at `from` into the folder `to`, merging into folders
+/// that exist and replacing files, leaving out [`NOT_COPIED`] (build output, history, the
+/// grader's own tests), keeping symbolic links as links.
+pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     let walker = WalkDir::new(from).follow_links(false).into_iter();
     for entry in walker.filter_entry(|entry| {
         let relative = entry.path().strip_prefix(from).unwrap_or(entry.path());

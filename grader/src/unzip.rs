@@ -3,8 +3,8 @@
 //! A zip comes from a student, so it is unpacked with care: only regular files and folders,
 //! only at paths that stay inside the destination (no `..`, no absolute paths, no symbolic
 //! links), and at most [`MAX_UNPACKED_BYTES`] in all, so a zip bomb fails instead of filling
-//! the disk. A zip whose only top-level entry is a folder (as "compress this folder" makes)
-//! is graded from inside that folder.
+//! the disk. A zip whose only top-level entry is a folder other than a lab's (as "compress
+//! this folder" makes) is graded from inside that folder.
 
 use std::fs::{self, File};
 use std::io::{self, Read};

@@ -9,6 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
+use grader::scratch::copy_tree;
 
 use common::pristine;
 
@@ -225,26 +226,11 @@ fn hostile_students_change_no_other_students_score() {
     }
 }
 
-/// Copies the workspace at `from` to `to`, without build output, history or the grader's tests.
-fn copy_workspace(from: &Path, to: &Path) {
-    let skip = ["target", ".git", "grader/tests"].map(|dir| from.join(dir));
-    let walker = walkdir::WalkDir::new(from).into_iter();
-    for entry in walker.filter_entry(|entry| !skip.iter().any(|dir| entry.path() == dir)) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_changed_hidden_test_grades_everyone_again() {
     let dir = tempfile::tempdir().unwrap();
     let pristine_copy = dir.path().join("pristine");
-    copy_workspace(&pristine(), &pristine_copy);
+    copy_tree(&pristine(), &pristine_copy).unwrap();
     let reference = fs::read_to_string(pristine().join("solutions/lab1-race/src/lib.rs")).unwrap();
     let (class, out) = (dir.path().join("class"), dir.path().join("out"));
     hand_in(&class, "alice", &reference);

@@ -46,6 +46,7 @@ use grader::collect::collect;
 use grader::grade::{Grader, LabSubmission, TestOutcome};
 use grader::report::LabReport;
 use grader::rubric::Rubric;
+use grader::scratch::copy_tree;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
@@ -446,8 +447,10 @@ fn hand_in(fixture: &Fixture, root: &Path) -> Result<()> {
         .filter(|case| case.base != Base::Missing)
     {
         let (from, to) = (pristine().join(&case.name), root.join(&case.name));
-        for part in ["Cargo.toml", "src", "tests"] {
-            copy_tree(&from.join(part), &to.join(part))?;
+        fs::create_dir_all(&to)?;
+        fs::copy(from.join("Cargo.toml"), to.join("Cargo.toml"))?;
+        for folder in ["src", "tests"] {
+            copy_tree(&from.join(folder), &to.join(folder))?;
         }
         fs::write(to.join("src/lib.rs"), lib_source(case)?)?;
     }
@@ -474,29 +477,6 @@ fn hand_in(fixture: &Fixture, root: &Path) -> Result<()> {
     }
     for rename in &fixture.renames {
         fs::rename(root.join(&rename.from), root.join(&rename.to))?;
-    }
-    Ok(())
-}
-
-/// Copies the file or folder `from` to `to`, merging into folders that exist.
-fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    for entry in WalkDir::new(from).follow_links(false) {
-        let entry = entry?;
-        let relative = entry.path().strip_prefix(from)?;
-        let target = if relative.as_os_str().is_empty() {
-            to.to_owned()
-        } else {
-            to.join(relative)
-        };
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target)?;
-        } else {
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent)?;
-            }
-            fs::copy(entry.path(), &target)
-                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
-        }
     }
     Ok(())
 }
