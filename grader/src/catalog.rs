@@ -65,6 +65,10 @@ pub enum Tier {
     Hidden,
     /// `tests/loom.rs`, built with `--cfg loom` in release.
     Loom,
+    /// `tests/stress.rs`: real threads under load, which catch a bug only when the scheduler
+    /// happens to interleave badly. They run and their reasons are shown as advice, but they
+    /// are worth no points (the rubric's default), so that a score never depends on luck.
+    Stress,
 }
 
 impl fmt::Display for Tier {
@@ -73,6 +77,7 @@ impl fmt::Display for Tier {
             Tier::Visible => "visible",
             Tier::Hidden => "hidden",
             Tier::Loom => "loom",
+            Tier::Stress => "stress",
         })
     }
 }
@@ -105,8 +110,8 @@ pub struct TestFile {
     pub tier: Tier,
 }
 
-/// The test files of the lab in `lab_dir`: `tests/*.rs` (visible; `loom.rs` is the loom tier)
-/// and `hidden/*.rs` (hidden), in a stable order.
+/// The test files of the lab in `lab_dir`: `tests/*.rs` (visible; `loom.rs` is the loom tier
+/// and `stress.rs` the stress tier) and `hidden/*.rs` (hidden), in a stable order.
 pub fn test_files(lab_dir: &Path) -> Result<Vec<TestFile>> {
     let mut files = Vec::new();
     for (dir, hidden) in [("tests", false), ("hidden", true)] {
@@ -129,6 +134,7 @@ pub fn test_files(lab_dir: &Path) -> Result<Vec<TestFile>> {
             let tier = match (hidden, target.as_str()) {
                 (true, _) => Tier::Hidden,
                 (false, "loom") => Tier::Loom,
+                (false, "stress") => Tier::Stress,
                 (false, _) => Tier::Visible,
             };
             files.push(TestFile { path, target, tier });

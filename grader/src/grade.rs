@@ -62,7 +62,7 @@ pub struct Grader {
 }
 
 /// Every tier: what a lab is graded on unless told otherwise.
-pub const ALL_TIERS: &[Tier] = &[Tier::Visible, Tier::Hidden, Tier::Loom];
+pub const ALL_TIERS: &[Tier] = &[Tier::Visible, Tier::Hidden, Tier::Loom, Tier::Stress];
 
 /// One lab of a submission to grade.
 #[derive(Debug)]

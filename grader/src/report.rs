@@ -156,7 +156,7 @@ impl Report {
                     },
                     visibility: match test.tier {
                         Tier::Hidden => "after_published",
-                        Tier::Visible | Tier::Loom => "visible",
+                        Tier::Visible | Tier::Loom | Tier::Stress => "visible",
                     }
                     .to_owned(),
                 })

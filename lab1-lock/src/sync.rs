@@ -10,14 +10,14 @@
 //! allows it to do: it may fail although the value was the expected one (the tests use that,
 //! through [`probe`], to check that every weak exchange is retried). Under loom, a `swap` or
 //! `fetch_or` that leaves the value as it was is modelled as the load it amounts to, so that
-//! loom can explore a lock that spins on `swap(true, ..)`. `thread::scope` works under loom
-//! too.
+//! loom can explore a lock that spins on `swap(true, ..)`. `thread` is std's on real threads,
+//! except that the tests can see whether a function joined every thread it spawned; under
+//! loom it is loom's, with `scope` added.
 
 #[cfg(not(loom))]
 pub use std::{
     hint,
     sync::{Arc, Mutex, atomic::Ordering},
-    thread,
 };
 
 #[cfg(loom)]
@@ -157,6 +157,12 @@ pub mod probe {
     /// value was the expected one, as std allows.
     pub fn fail_weak_exchanges(times: usize) {
         SPURIOUS.store(times, Ordering::SeqCst);
+    }
+
+    /// How many threads the current thread spawned (with this module's `thread::spawn` or
+    /// `Builder`) and has not joined. Scoped threads are always joined, and not counted.
+    pub fn unjoined() -> usize {
+        super::thread::unjoined_by_current()
     }
 
     /// Whether this weak exchange is to fail spuriously (using up one such failure).
@@ -307,6 +313,110 @@ pub mod thread {
                 .expect("scope result")
                 .take()
                 .expect("a joined scoped thread left its result"))
+        }
+    }
+}
+
+/// std's threads, with every spawned thread counted until it is joined (see [`probe`]).
+#[cfg(not(loom))]
+pub mod thread {
+    pub use std::thread::*;
+
+    use std::collections::HashMap;
+    use std::io;
+    use std::sync::{Mutex, MutexGuard};
+
+    /// Threads spawned and not yet joined, by the thread that spawned them.
+    static UNJOINED: Mutex<Option<HashMap<ThreadId, usize>>> = Mutex::new(None);
+
+    fn unjoined() -> MutexGuard<'static, Option<HashMap<ThreadId, usize>>> {
+        UNJOINED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many threads the current thread spawned and has not joined.
+    pub(super) fn unjoined_by_current() -> usize {
+        unjoined()
+            .as_ref()
+            .and_then(|counts| counts.get(&current().id()).copied())
+            .unwrap_or(0)
+    }
+
+    fn count(spawner: ThreadId, change: isize) {
+        let mut counts = unjoined();
+        let count = counts.get_or_insert_with(HashMap::new).entry(spawner).or_insert(0);
+        *count = count.saturating_add_signed(change);
+    }
+
+    /// std's `JoinHandle`: its thread counts as unjoined until `join` is called.
+    #[derive(Debug)]
+    pub struct JoinHandle<T> {
+        inner: std::thread::JoinHandle<T>,
+        spawner: ThreadId,
+    }
+
+    impl<T> JoinHandle<T> {
+        /// Waits for the thread to finish and returns what it returned (`Err` if it panicked).
+        pub fn join(self) -> Result<T> {
+            count(self.spawner, -1);
+            self.inner.join()
+        }
+
+        /// The thread.
+        pub fn thread(&self) -> &Thread {
+            self.inner.thread()
+        }
+
+        /// Whether the thread has finished.
+        pub fn is_finished(&self) -> bool {
+            self.inner.is_finished()
+        }
+    }
+
+    fn counted<T>(inner: std::thread::JoinHandle<T>) -> JoinHandle<T> {
+        let spawner = current().id();
+        count(spawner, 1);
+        JoinHandle { inner, spawner }
+    }
+
+    /// Starts a thread running `f`, as `std::thread::spawn`.
+    pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        counted(std::thread::spawn(f))
+    }
+
+    /// A thread's name and stack size before it starts, as `std::thread::Builder`.
+    #[derive(Debug)]
+    pub struct Builder(std::thread::Builder);
+
+    impl Builder {
+        /// A builder with no name and the default stack size.
+        #[allow(clippy::new_without_default)] // as std's
+        pub fn new() -> Self {
+            Self(std::thread::Builder::new())
+        }
+
+        /// Names the thread.
+        pub fn name(self, name: String) -> Self {
+            Self(self.0.name(name))
+        }
+
+        /// Sets the thread's stack size, in bytes.
+        pub fn stack_size(self, size: usize) -> Self {
+            Self(self.0.stack_size(size))
+        }
+
+        /// Starts the thread running `f`.
+        pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            self.0.spawn(f).map(counted)
         }
     }
 }

@@ -5,11 +5,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 
-use lab1_race::{ITERATIONS_PER_THREAD, NUM_THREADS, RacyCounter, run_threads};
+use lab1_race::sync::probe;
+use lab1_race::{ITERATIONS_PER_THREAD, RacyCounter, run_threads};
 
 #[test]
 fn zero_threads_count_nothing() {
     let total = run_threads(0, 10, || {});
+    assert_eq!(probe::unjoined(), 0, "no threads were asked for, yet some were left unjoined");
     assert_eq!(
         total, 0,
         "no threads should leave the counter at 0, got {total}"
@@ -17,31 +19,29 @@ fn zero_threads_count_nothing() {
 }
 
 #[test]
-fn the_seed_workload_never_overcounts() {
+fn the_seed_workload_alone_counts_every_increment() {
     // Alone, a thread loses nothing: an increment that adds more than one shows here on every
-    // run, not only when too few updates happen to be lost below.
-    let alone = run_threads(1, ITERATIONS_PER_THREAD, || {});
+    // run, not only when too few updates happen to be lost.
+    let pauses = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&pauses);
+    let alone = run_threads(1, ITERATIONS_PER_THREAD, move || {
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+    let left = probe::unjoined();
+    assert_eq!(
+        left, 0,
+        "`run_threads` returned leaving {left} thread unjoined: join every handle before \
+         reading the counter"
+    );
+    assert_eq!(
+        pauses.load(Ordering::SeqCst),
+        ITERATIONS_PER_THREAD,
+        "every one of the {ITERATIONS_PER_THREAD} increments must pause exactly once"
+    );
     assert_eq!(
         alone, ITERATIONS_PER_THREAD,
         "one thread alone ended at {alone} after {ITERATIONS_PER_THREAD} increments: each \
          increment must add exactly one"
-    );
-    let pauses = Arc::new(AtomicUsize::new(0));
-    let seen = Arc::clone(&pauses);
-    let total = run_threads(NUM_THREADS, ITERATIONS_PER_THREAD, move || {
-        seen.fetch_add(1, Ordering::SeqCst);
-        thread::yield_now();
-    });
-    let expected = NUM_THREADS * ITERATIONS_PER_THREAD;
-    assert_eq!(
-        pauses.load(Ordering::SeqCst),
-        expected,
-        "every one of the {expected} increments must pause exactly once"
-    );
-    assert!(
-        total <= expected,
-        "the counter ended at {total}, above the {expected} increments made: each increment \
-         must add exactly one"
     );
 }
 

@@ -5,23 +5,51 @@
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lab1_race::run_threads;
 
 #[test]
 fn some_interleaving_loses_an_update() {
+    // Counted outside the model (std types, which loom does not see): the totals seen, and the
+    // most threads ever inside a pause at once.
     let outcomes = std::sync::Arc::new(Mutex::new(BTreeSet::new()));
-    let seen = std::sync::Arc::clone(&outcomes);
+    let overlap = std::sync::Arc::new(AtomicUsize::new(0));
+    let (seen, most) = (std::sync::Arc::clone(&outcomes), std::sync::Arc::clone(&overlap));
     loom::model(move || {
-        let total = run_threads(2, 1, || {});
+        let inside = std::sync::Arc::new(AtomicUsize::new(0));
+        let most = std::sync::Arc::clone(&most);
+        let total = run_threads(2, 1, move || {
+            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            loom::thread::yield_now();
+            inside.fetch_sub(1, Ordering::SeqCst);
+        });
         seen.lock().unwrap().insert(total);
     });
     let outcomes = outcomes.lock().unwrap().clone();
+    let overlap = overlap.load(Ordering::SeqCst);
+    assert!(
+        outcomes.iter().all(|&total| total >= 1),
+        "in some interleaving of two threads adding one each, `run_threads` returned {:?} \
+         (loom saw {outcomes:?}): it read the counter before a thread had written. Join every \
+         handle before reading the counter",
+        outcomes.first()
+    );
+    assert!(
+        overlap >= 2,
+        "in no interleaving were both threads between their read and their write at once \
+         (loom saw totals {outcomes:?}): the threads never run at the same time. Start every \
+         thread first, then join them all; joining each one right after starting it runs them \
+         one after another"
+    );
     assert_eq!(
         outcomes,
         BTreeSet::from([1, 2]),
         "over every interleaving of two threads adding one each, the counter should end at 2 \
-         (no overlap) or 1 (an update lost), and at nothing else; loom saw {outcomes:?}: \
-         read, then write back what you read plus one, with no read-modify-write"
+         (no overlap) or 1 (an update lost), and at nothing else; loom saw {outcomes:?}, though \
+         both threads were inside their pause at once. Do all threads increment one shared \
+         counter (one `Arc`, cloned into each thread), and does `increment` read, pause, then \
+         write back what it read plus one, with no read-modify-write?"
     );
 }
