@@ -4,7 +4,8 @@
 use std::sync::{Arc, mpsc};
 use std::thread;
 
-use lab1_lock::{LockedCounter, SpinLock, run_locked};
+use lab1_lock::sync::probe;
+use lab1_lock::{SpinLock, run_locked};
 
 /// Asserts that `work` counted `total`, exactly the `made` increments it made, and otherwise
 /// says which way it is off and where to look.
@@ -29,34 +30,20 @@ fn assert_counted(work: &str, total: usize, made: usize) {
 #[test]
 fn no_threads_count_nothing() {
     let total = run_locked(0, 100);
+    assert_eq!(probe::unjoined(), 0, "no threads were asked for, yet some were left unjoined");
     assert_counted("0 threads x 100 increments", total, 0);
 }
 
 #[test]
-fn many_threads_lose_no_update() {
-    let total = run_locked(8, 2_000);
-    assert_counted("8 threads x 2000 increments", total, 16_000);
-}
-
-#[test]
-fn a_shared_locked_counter_counts_every_thread() {
-    let counter = Arc::new(LockedCounter::default());
-    let handles: Vec<_> = (0..3)
-        .map(|_| {
-            let counter = Arc::clone(&counter);
-            thread::spawn(move || (0..1000).for_each(|_| counter.increment()))
-        })
-        .collect();
-    for handle in handles {
-        if let Err(panic) = handle.join() {
-            std::panic::resume_unwind(panic);
-        }
-    }
-    assert_counted(
-        "3 threads x 1000 increments of one shared counter",
-        counter.get(),
-        3000,
+fn many_threads_are_all_joined() {
+    let total = run_locked(8, 0);
+    let left = probe::unjoined();
+    assert_eq!(
+        left, 0,
+        "`run_locked(8, 0)` returned leaving {left} of its 8 threads unjoined: join every \
+         handle before reading the counter"
     );
+    assert_counted("8 threads x 0 increments", total, 0);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 #![cfg(loom)]
 
 // A plain std atomic: the count is checked, not explored (loom runs one thread at a time).
-use lab1_semaphore::Semaphore;
+use lab1_semaphore::{Semaphore, connect_all};
 use lab1_semaphore::sync::{Arc, thread};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -51,6 +51,74 @@ fn three_threads_never_exceed_two_permits() {
             free, PERMITS,
             "after every thread left, all {PERMITS} permits should be free again: does dropping \
              a `Permit` add one back to the count?"
+        );
+    });
+}
+
+#[test]
+fn two_waiters_both_get_the_permits_given_back() {
+    // Four threads are too many to explore every interleaving in seconds; at most two
+    // preemptions still covers a lost wake-up (one is enough to put both waiters to sleep
+    // before the permits come back), and the bound is fixed, so every run explores the same.
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(2);
+    model.check(|| {
+        let semaphore = Arc::new(Semaphore::new(2));
+        let (first, second) = (semaphore.acquire(), semaphore.acquire());
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let semaphore = Arc::clone(&semaphore);
+                thread::spawn(move || drop(semaphore.acquire()))
+            })
+            .collect();
+        // Loom fails the model ("deadlock") if, in some interleaving, a waiter sleeps
+        // forever: dropping a permit must wake a waiter every time, not only when the count
+        // leaves 0.
+        drop(first);
+        drop(second);
+        for waiter in waiters {
+            waiter.join().unwrap();
+        }
+    });
+}
+
+#[test]
+fn try_acquire_takes_a_free_permit_even_while_the_count_is_read() {
+    loom::model(|| {
+        let semaphore = Arc::new(Semaphore::new(1));
+        let reader = {
+            let semaphore = Arc::clone(&semaphore);
+            thread::spawn(move || semaphore.available())
+        };
+        let taken = semaphore.try_acquire().is_some();
+        let _ = reader.join().unwrap();
+        assert!(
+            taken,
+            "`try_acquire` returned `None` while the only permit was free, because another \
+             thread was reading the count at that moment: `try_acquire` may return `None` only \
+             when no permit is free. Lock the count with `lock()` (it waits only for the other \
+             thread's short critical section), not `try_lock()`"
+        );
+    });
+}
+
+#[test]
+fn connections_are_named_by_position_whatever_order_they_start_in() {
+    loom::model(|| {
+        let devices = vec!["10.0.0.1".to_owned(), "10.0.0.2".to_owned()];
+        let names = connect_all(devices, 1, |connection| {
+            (connection.device_ip.clone(), connection.thread_name.clone())
+        });
+        assert_eq!(
+            names,
+            vec![
+                ("10.0.0.1".to_owned(), "DeviceConn-1".to_owned()),
+                ("10.0.0.2".to_owned(), "DeviceConn-2".to_owned()),
+            ],
+            "in some interleaving the second device took its permit first, and the results \
+             were {names:?}: name each connection after its device's position in the input \
+             (`DeviceConn-{{i + 1}}`), not after the order permits are taken, and return the \
+             results in input order"
         );
     });
 }
