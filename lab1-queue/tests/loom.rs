@@ -50,3 +50,65 @@ fn two_workers_apply_two_items_exactly_once() {
         }
     });
 }
+
+#[test]
+fn join_never_returns_before_a_workers_task_is_applied() {
+    loom::model(|| {
+        let queue = Arc::new(TaskQueue::new());
+        queue.put(Some(String::from("hostname R1")));
+        queue.put(None);
+        let applied = std::sync::Arc::new(AtomicUsize::new(0));
+        let worker = {
+            let queue = Arc::clone(&queue);
+            let applied = std::sync::Arc::clone(&applied);
+            thread::spawn(move || {
+                lab1_queue::worker(1, &queue, &|_, _: &str| {
+                    thread::yield_now();
+                    applied.fetch_add(1, Ordering::SeqCst);
+                })
+            })
+        };
+        queue.join();
+        let seen = applied.load(Ordering::SeqCst);
+        assert_eq!(
+            seen, 1,
+            "in some interleaving `join` returned before the worker had applied its task: the \
+             worker must call `task_done` after `apply`, never before, or `join` says \"done\" \
+             while the work is still going on"
+        );
+        assert_eq!(worker.join().unwrap(), 1);
+    });
+}
+
+#[test]
+fn the_producer_reports_a_task_only_once_it_is_on_the_queue() {
+    // Counted outside the model: whether, in some interleaving, the worker applied the task
+    // before the producer reported it, which a task reported only after its `put` allows.
+    static APPLIED_FIRST: AtomicUsize = AtomicUsize::new(0);
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(2);
+    model.check(|| {
+        let applied = std::sync::Arc::new(AtomicUsize::new(0));
+        let seen = std::sync::Arc::clone(&applied);
+        lab1_queue::run_pipeline(
+            1,
+            1,
+            move |_| {
+                // Lets the worker run here, between the producer's `put` and its report.
+                thread::yield_now();
+                if seen.load(Ordering::SeqCst) == 1 {
+                    APPLIED_FIRST.fetch_add(1, Ordering::SeqCst);
+                }
+            },
+            move |_, _| {
+                applied.fetch_add(1, Ordering::SeqCst);
+            },
+        );
+    });
+    assert!(
+        APPLIED_FIRST.load(Ordering::SeqCst) > 0,
+        "in no interleaving was the task applied before the producer reported it: the producer \
+         reports (`after_put`) each task before putting it on the queue. Put it first, then \
+         report it, as the seed prints \"Added\" after `put`"
+    );
+}

@@ -1,13 +1,40 @@
 //! Visible tests of Lab 1.4 on real threads. Run them with `cargo test -p lab1-queue`.
 #![cfg(not(loom))]
 
-use std::sync::{Arc, Mutex};
-use std::thread;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
 
-use lab1_queue::{NUM_TASKS, NUM_WORKERS, TaskQueue, loopback_config, run_pipeline};
+use lab1_queue::TaskQueue;
+use lab1_queue::sync::probe;
+
+/// One test at a time: the facade's probe (spurious wake-ups, the count of waiting threads)
+/// is shared by the whole test process.
+fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Waits until `threads` more threads than `before` are asleep in a wait of the queue, or
+/// until every thread of `handles` has finished; `true` in the first case. Gives up after 10 s
+/// (a correct queue needs microseconds).
+fn asleep(before: usize, threads: usize, handles: &[&JoinHandle<impl Sized>]) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if probe::waiting() >= before + threads {
+            return true;
+        }
+        if handles.iter().all(|handle| handle.is_finished()) {
+            return false;
+        }
+        thread::yield_now();
+    }
+    false
+}
 
 #[test]
 fn items_come_out_in_the_order_they_went_in() {
+    let _serial = serial();
     let queue = TaskQueue::new();
     for i in 0..3 {
         queue.put(i);
@@ -27,6 +54,7 @@ fn items_come_out_in_the_order_they_went_in() {
 
 #[test]
 fn join_returns_once_every_item_is_done() {
+    let _serial = serial();
     let queue = TaskQueue::new();
     queue.put("R1");
     queue.put("R2");
@@ -39,12 +67,32 @@ fn join_returns_once_every_item_is_done() {
 
 #[test]
 fn a_waiting_getter_receives_an_item_put_later() {
+    let _serial = serial();
     let queue = Arc::new(TaskQueue::new());
+    let before = probe::waiting();
     let getter = {
         let queue = Arc::clone(&queue);
         thread::spawn(move || queue.get())
     };
+    let slept = asleep(before, 1, &[&getter]);
+    assert!(
+        slept,
+        "`get` on an empty queue returned instead of waiting for an item: wait on a condition \
+         variable while the queue is empty"
+    );
     queue.put(String::from("interface Loopback0"));
+    let woken = asleep(before, 0, &[&getter]) && {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !getter.is_finished() && Instant::now() < deadline {
+            thread::yield_now();
+        }
+        getter.is_finished()
+    };
+    assert!(
+        woken,
+        "a thread asleep in `get` was never woken by `put`: notify the condition variable \
+         (`notify_one`) after adding the item"
+    );
     match getter.join() {
         Ok(item) => assert_eq!(item, "interface Loopback0"),
         Err(panic) => std::panic::resume_unwind(panic),
@@ -52,38 +100,91 @@ fn a_waiting_getter_receives_an_item_put_later() {
 }
 
 #[test]
-fn the_seed_pipeline_applies_every_task_exactly_once() {
-    let applied = Arc::new(Mutex::new(Vec::new()));
-    let log = Arc::clone(&applied);
-    let per_worker = run_pipeline(
-        NUM_TASKS,
-        NUM_WORKERS,
-        |_| {},
-        move |worker_id, task: &str| log.lock().unwrap().push((worker_id, task.to_owned())),
-    );
-    let mut applied = applied.lock().unwrap().clone();
-    assert_eq!(
-        per_worker.len(),
-        NUM_WORKERS,
-        "`run_pipeline` should report one count per worker, every worker having exited"
-    );
-    assert_eq!(
-        per_worker.iter().sum::<usize>(),
-        NUM_TASKS,
-        "the workers report {per_worker:?} tasks applied, not {NUM_TASKS} in all"
-    );
+fn get_waits_again_after_a_spurious_wake_up() {
+    let _serial = serial();
+    let queue = Arc::new(TaskQueue::new());
+    let before = probe::waiting();
+    // The next wait returns at once with nothing put, as std allows any condition variable.
+    probe::wake_spuriously(1);
+    let getter = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || queue.get())
+    };
+    let waits_again = asleep(before, 1, &[&getter]);
+    probe::wake_spuriously(0);
+    queue.put(String::from("hostname R1"));
+    let got = getter.join();
     assert!(
-        applied.iter().all(|(id, _)| (1..=NUM_WORKERS).contains(id)),
-        "worker ids should run from 1 to {NUM_WORKERS}"
+        waits_again && got.as_deref().is_ok_and(|item| item == "hostname R1"),
+        "`get` woke up with the queue still empty (a spurious wake-up, which std allows any \
+         condition variable) and {}: wait in a loop, `while` the queue is empty (or \
+         `wait_while`), so that every wake-up checks again",
+        if got.is_err() {
+            "then panicked taking an item that was not there"
+        } else {
+            "did not go back to waiting"
+        }
     );
-    applied.sort_by(|a, b| a.1.cmp(&b.1));
-    let mut tasks: Vec<String> = applied.into_iter().map(|(_, task)| task).collect();
-    tasks.dedup();
-    let mut expected: Vec<String> = (0..NUM_TASKS).map(loopback_config).collect();
-    expected.sort();
+}
+
+#[test]
+fn join_waits_again_after_a_spurious_wake_up() {
+    let _serial = serial();
+    let queue = Arc::new(TaskQueue::new());
+    queue.put("R1");
+    queue.get();
+    let before = probe::waiting();
+    probe::wake_spuriously(1);
+    let joiner = {
+        let queue = Arc::clone(&queue);
+        thread::spawn(move || queue.join())
+    };
+    let waits_again = asleep(before, 1, &[&joiner]);
+    probe::wake_spuriously(0);
+    queue.task_done();
+    if let Err(panic) = joiner.join() {
+        std::panic::resume_unwind(panic);
+    }
+    assert!(
+        waits_again,
+        "`join` returned after a spurious wake-up (which std allows any condition variable) \
+         while one item was still not done: wait in a loop, `while` items are unfinished (or \
+         `wait_while`)"
+    );
+}
+
+#[test]
+fn every_thread_in_join_is_woken_by_the_last_task_done() {
+    let _serial = serial();
+    let queue = Arc::new(TaskQueue::new());
+    queue.put("R1");
+    queue.get();
+    let before = probe::waiting();
+    let joiners: Vec<_> = (0..2)
+        .map(|_| {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || queue.join())
+        })
+        .collect();
+    let both_asleep = asleep(before, 2, &[&joiners[0], &joiners[1]]);
+    assert!(
+        both_asleep,
+        "`join` returned while an item taken with `get` was not yet marked done"
+    );
+    queue.task_done();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while joiners.iter().any(|joiner| !joiner.is_finished()) && Instant::now() < deadline {
+        thread::yield_now();
+    }
+    let woken = joiners.iter().filter(|joiner| joiner.is_finished()).count();
     assert_eq!(
-        tasks, expected,
-        "every configuration must be applied exactly once: one missing means an item was \
-         lost, one twice means two workers got the same item"
+        woken, 2,
+        "two threads were asleep in `join`, and the last `task_done` woke {woken} of them: \
+         every thread in `join` must return, so wake them all (`notify_all`)"
     );
+    for joiner in joiners {
+        if let Err(panic) = joiner.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
 }
