@@ -8,7 +8,12 @@
 //! or glob-importing a crate root (which would hide those paths); `#[path]`; the `include!`
 //! family, `env!`, `option_env!` and `asm!`; and, in the loom-checked labs, `std::sync`,
 //! `std::thread`, `std::cell` and `std::hint`, which would escape loom (the lab's `sync`
-//! facade has them all).
+//! facade has them all): that costs only the loom tier, since the real-thread tests are as
+//! sound with std's own.
+//!
+//! Items under `#[cfg(test)]` are not read: the grader never compiles them. The stub's
+//! `unsafe` constructs are compared token by token, without their semicolons, so that their
+//! formatting does not matter.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -38,6 +43,9 @@ const FORBIDDEN_MODULES: &[(&str, &str)] = &[
 /// Modules a loom-checked lab must take from its `sync` facade instead.
 const FACADE_MODULES: &[&str] = &["sync", "thread", "cell", "hint"];
 
+/// What a facade violation says: how [`Violation::loom_only`] is told apart.
+const FACADE_ADVICE: &str = "would escape loom: take it from the lab's `sync` module";
+
 /// Macros no lab needs.
 const FORBIDDEN_MACROS: &[&str] = &[
     "include",
@@ -59,6 +67,9 @@ pub struct Violation {
     pub line: usize,
     /// Why, in one line.
     pub reason: String,
+    /// Whether it only escapes loom (a primitive taken from std rather than the facade): the
+    /// lab is still built and graded on real threads, and only its loom tier is refused.
+    pub loom_only: bool,
 }
 
 impl fmt::Display for Violation {
@@ -95,10 +106,12 @@ pub fn check(lab: &Lab, stub: &str, sources: &Sources) -> Vec<Violation> {
     let mut violations = Vec::new();
     for (file, bytes) in &sources.files {
         let mut refuse = |line: usize, reason: String| {
+            let loom_only = reason.contains(FACADE_ADVICE);
             violations.push(Violation {
                 file: file.clone(),
                 line,
                 reason,
+                loom_only,
             })
         };
         let Ok(text) = std::str::from_utf8(bytes) else {
@@ -124,11 +137,25 @@ fn unsafe_form(tokens: &[TokenTree]) -> String {
             matches!(token, TokenTree::Group(group) if group.delimiter() == Delimiter::Brace)
         })
         .map_or(tokens.len(), |brace| brace + 1);
-    tokens[..end]
+    without_semicolons(&tokens[..end]).to_string()
+}
+
+/// `tokens` with every `;`, at any depth, left out.
+fn without_semicolons(tokens: &[TokenTree]) -> TokenStream {
+    tokens
         .iter()
-        .cloned()
-        .collect::<TokenStream>()
-        .to_string()
+        .filter(|token| !is_punct(token, ';'))
+        .map(|token| match token {
+            TokenTree::Group(group) => {
+                let inner: Vec<TokenTree> = group.stream().into_iter().collect();
+                TokenTree::Group(proc_macro2::Group::new(
+                    group.delimiter(),
+                    without_semicolons(&inner),
+                ))
+            }
+            other => other.clone(),
+        })
+        .collect()
 }
 
 /// Adds to `forms` the [`unsafe_form`] of every `unsafe` in `tokens`, groups included.
@@ -146,10 +173,44 @@ fn collect_unsafe_forms(tokens: &[TokenTree], forms: &mut BTreeSet<String>) {
     }
 }
 
+/// The indices of `tokens` that belong to an item under `#[cfg(test)]`: its attributes, and
+/// the item up to its first `{ ... }` block or `;`.
+fn cfg_test_items(tokens: &[TokenTree]) -> BTreeSet<usize> {
+    let mut skipped = BTreeSet::new();
+    let mut i = 0;
+    while i + 1 < tokens.len() {
+        let is_cfg_test = is_punct(&tokens[i], '#')
+            && matches!(&tokens[i + 1], TokenTree::Group(group)
+                if group.delimiter() == Delimiter::Bracket
+                    && group.stream().to_string().replace(' ', "") == "cfg(test)");
+        if !is_cfg_test {
+            i += 1;
+            continue;
+        }
+        let mut end = i + 2;
+        while end < tokens.len() {
+            let closes = is_punct(&tokens[end], ';')
+                || matches!(&tokens[end], TokenTree::Group(group)
+                    if group.delimiter() == Delimiter::Brace);
+            end += 1;
+            if closes {
+                break;
+            }
+        }
+        skipped.extend(i..end);
+        i = end;
+    }
+    skipped
+}
+
 /// Checks one token sequence and, recursively, every group in it.
 fn scan(rules: &Rules<'_>, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, String)) {
     let lab = rules.lab;
+    let skipped = cfg_test_items(tokens);
     for (i, token) in tokens.iter().enumerate() {
+        if skipped.contains(&i) {
+            continue;
+        }
         let next = tokens.get(i + 1);
         match token {
             TokenTree::Group(group) => {
@@ -257,8 +318,9 @@ fn check_module(
         refuse(
             line,
             format!(
-                "`{root}::{module}` bypasses the lab's `sync` facade and would escape loom: \
-                 use `crate::sync` instead"
+                "`{root}::{module}` bypasses the lab's `sync` facade and {FACADE_ADVICE} \
+                 (`crate::sync`), which is std's on real threads and loom's under the model \
+                 checker; the loom tier is refused until then"
             ),
         );
     }
@@ -283,11 +345,17 @@ fn line(token: &TokenTree) -> usize {
     token.span().start().line
 }
 
-/// The violations as the reason a refused lab scores zero.
+/// The violations as the reason a refused lab (or, if they are all [`Violation::loom_only`],
+/// its loom tier) scores zero.
 pub fn refusal_reason(violations: &[Violation]) -> String {
     let listed: Vec<String> = violations.iter().take(5).map(ToString::to_string).collect();
     let more = violations.len().saturating_sub(5);
-    let mut reason = format!("refused by the grader's policy:\n{}", listed.join("\n"));
+    let what = if violations.iter().all(|violation| violation.loom_only) {
+        "the loom tier is refused by the grader's policy"
+    } else {
+        "refused by the grader's policy"
+    };
+    let mut reason = format!("{what}:\n{}", listed.join("\n"));
     if more > 0 {
         reason.push_str(&format!("\n... and {more} more"));
     }
@@ -368,6 +436,18 @@ mod tests {
             violations("lab1-queue", stubs_own),
             vec!["2: `unsafe` is not needed in lab1-queue"]
         );
+    }
+
+    #[test]
+    fn cfg_test_items_are_not_read_and_the_stubs_unsafe_may_be_reformatted() {
+        let found = violations(
+            "lab1-queue",
+            "#[cfg(test)]\nmod tests {\n    use std::sync::Mutex;\n}\nuse std::fs;\n",
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(found[0].starts_with("5: `std::fs`"));
+        let retyped = "fn drop(&mut self) {\n    unsafe {\n        ManuallyDrop::drop(&mut self.value);\n    }\n}";
+        assert_eq!(violations("lab1-lock", retyped), Vec::<String>::new());
     }
 
     #[test]

@@ -30,7 +30,11 @@ fn assert_counted(work: &str, total: usize, made: usize) {
 #[test]
 fn no_threads_count_nothing() {
     let total = run_locked(0, 100);
-    assert_eq!(probe::unjoined(), 0, "no threads were asked for, yet some were left unjoined");
+    assert_eq!(
+        probe::unjoined(),
+        0,
+        "no threads were asked for, yet some were left unjoined"
+    );
     assert_counted("0 threads x 100 increments", total, 0);
 }
 

@@ -108,7 +108,8 @@ impl AtomicBool {
         if probe::take_spurious_failure() {
             return Err(self.inner.load(failure));
         }
-        self.inner.compare_exchange_weak(current, new, success, failure)
+        self.inner
+            .compare_exchange_weak(current, new, success, failure)
     }
 
     /// The value, giving up the atomic.
@@ -345,7 +346,10 @@ pub mod thread {
 
     fn count(spawner: ThreadId, change: isize) {
         let mut counts = unjoined();
-        let count = counts.get_or_insert_with(HashMap::new).entry(spawner).or_insert(0);
+        let count = counts
+            .get_or_insert_with(HashMap::new)
+            .entry(spawner)
+            .or_insert(0);
         *count = count.saturating_add_signed(change);
     }
 

@@ -12,7 +12,9 @@ use lab1_queue::sync::probe;
 /// is shared by the whole test process.
 fn serial() -> MutexGuard<'static, ()> {
     static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Waits until `threads` more threads than `before` are asleep in a wait of the queue, or

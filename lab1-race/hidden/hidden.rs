@@ -11,7 +11,11 @@ use lab1_race::{ITERATIONS_PER_THREAD, RacyCounter, run_threads};
 #[test]
 fn zero_threads_count_nothing() {
     let total = run_threads(0, 10, || {});
-    assert_eq!(probe::unjoined(), 0, "no threads were asked for, yet some were left unjoined");
+    assert_eq!(
+        probe::unjoined(),
+        0,
+        "no threads were asked for, yet some were left unjoined"
+    );
     assert_eq!(
         total, 0,
         "no threads should leave the counter at 0, got {total}"

@@ -144,7 +144,10 @@ pub mod thread {
 
     fn count(spawner: ThreadId, change: isize) {
         let mut counts = unjoined();
-        let count = counts.get_or_insert_with(HashMap::new).entry(spawner).or_insert(0);
+        let count = counts
+            .get_or_insert_with(HashMap::new)
+            .entry(spawner)
+            .or_insert(0);
         *count = count.saturating_add_signed(change);
     }
 

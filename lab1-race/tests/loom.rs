@@ -15,7 +15,10 @@ fn some_interleaving_loses_an_update() {
     // most threads ever inside a pause at once.
     let outcomes = std::sync::Arc::new(Mutex::new(BTreeSet::new()));
     let overlap = std::sync::Arc::new(AtomicUsize::new(0));
-    let (seen, most) = (std::sync::Arc::clone(&outcomes), std::sync::Arc::clone(&overlap));
+    let (seen, most) = (
+        std::sync::Arc::clone(&outcomes),
+        std::sync::Arc::clone(&overlap),
+    );
     loom::model(move || {
         let inside = std::sync::Arc::new(AtomicUsize::new(0));
         let most = std::sync::Arc::clone(&most);

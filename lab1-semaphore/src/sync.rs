@@ -170,7 +170,9 @@ pub mod probe {
     static CHANGED: Condvar = Condvar::new();
 
     fn state() -> MutexGuard<'static, State> {
-        STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        STATE
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// How many threads wait on a `Condvar` of this module right now. A thread counts from

@@ -5,8 +5,8 @@
 #![cfg(loom)]
 
 // A plain std atomic: the count is checked, not explored (loom runs one thread at a time).
-use lab1_semaphore::{Semaphore, connect_all};
 use lab1_semaphore::sync::{Arc, thread};
+use lab1_semaphore::{Semaphore, connect_all};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PERMITS: usize = 2;

@@ -32,7 +32,11 @@ fn ten_devices_use_the_limit_in_full_and_never_exceed_it() {
         "never more than {peak} connections were open at once: the limit of \
          {MAX_CONCURRENT_CONNECTIONS} should be used in full"
     );
-    assert_eq!(connections.len(), devices.len(), "every device must be connected once");
+    assert_eq!(
+        connections.len(),
+        devices.len(),
+        "every device must be connected once"
+    );
     for connection in &connections {
         assert!(
             connection.free_slots < MAX_CONCURRENT_CONNECTIONS,
@@ -122,4 +126,3 @@ fn hammering_the_semaphore_never_exceeds_its_permits() {
          back. Does dropping a `Permit` add one back to the count?"
     );
 }
-

@@ -249,12 +249,13 @@ struct FakeFleet {
 }
 
 impl FakeFleet {
-    /// Devices `10.0.0.0`, `10.0.0.1`, ... taking `times` (`None` fails at once).
+    /// Devices `10.0.0.10`, `10.0.0.9`, ... (in an order that sorting by address, as text or
+    /// as numbers, would change) taking `times` (`None` fails at once).
     fn new(times: &[Option<u64>]) -> (Self, Vec<Device>) {
         let plan: Vec<_> = times
             .iter()
             .enumerate()
-            .map(|(i, time)| (format!("10.0.0.{i}"), time.map(Duration::from_secs)))
+            .map(|(i, time)| (format!("10.0.0.{}", 10 - i), time.map(Duration::from_secs)))
             .collect();
         let devices = plan
             .iter()
@@ -304,14 +305,16 @@ async fn bounded_configuration_follows_its_schedule() {
         peak, 2,
         "with a limit of 2, the most devices in flight at once was {peak}, expected exactly 2"
     );
-    let ok: Vec<String> = (0..5).map(|i| format!("Configured 10.0.0.{i}")).collect();
+    let ok: Vec<String> = (0..5)
+        .map(|i| format!("Configured 10.0.0.{}", 10 - i))
+        .collect();
     let expected: Vec<Result<String, ConfigError>> = ok.into_iter().map(Ok).collect();
     assert_results(&results, &expected, "one result per device, in input order");
     let started = fleet.started.lock().unwrap().clone();
     let expected_starts: Vec<(String, Duration)> = [0, 0, 1, 3, 3]
         .iter()
         .enumerate()
-        .map(|(i, &at)| (format!("10.0.0.{i}"), Duration::from_secs(at)))
+        .map(|(i, &at)| (format!("10.0.0.{}", 10 - i), Duration::from_secs(at)))
         .collect();
     assert_eq!(
         started, expected_starts,
@@ -338,12 +341,12 @@ async fn a_slow_device_times_out_alone() {
     assert_results(
         &results,
         &[
-            Ok("Configured 10.0.0.0".to_owned()),
+            Ok("Configured 10.0.0.10".to_owned()),
             Err(ConfigError::TimedOut {
-                ip: "10.0.0.1".to_owned(),
+                ip: "10.0.0.9".to_owned(),
                 after: Duration::from_secs(5),
             }),
-            Ok("Configured 10.0.0.2".to_owned()),
+            Ok("Configured 10.0.0.8".to_owned()),
         ],
         "the 600 s device should time out after 5 s and the other two still finish \
          (wrap each device in `tokio::time::timeout`, not the whole run)",
@@ -367,13 +370,13 @@ async fn a_failing_device_keeps_its_own_error() {
     assert_results(
         &results,
         &[
-            Ok("Configured 10.0.0.0".to_owned()),
+            Ok("Configured 10.0.0.10".to_owned()),
             Err(ConfigError::Failed {
-                ip: "10.0.0.1".to_owned(),
+                ip: "10.0.0.9".to_owned(),
                 reason: "authentication failed".to_owned(),
             }),
-            Ok("Configured 10.0.0.2".to_owned()),
-            Ok("Configured 10.0.0.3".to_owned()),
+            Ok("Configured 10.0.0.8".to_owned()),
+            Ok("Configured 10.0.0.7".to_owned()),
         ],
         "a device whose configuration fails gets its own `ConfigError::Failed`; the others \
          are neither cancelled nor lost (is one `?` ending the whole run?)",

@@ -21,7 +21,10 @@ pub type SharedGate = Arc<(Mutex<Gate>, Condvar)>;
 /// A `connect` that stays inside until the semaphore's limit (or every remaining device) is
 /// inside at once, so that the peak is the limit whenever the semaphore lets it be; and that
 /// records the peak. It fails, rather than hangs, if that never happens.
-pub fn gated_connect(devices: usize, limit: usize) -> (SharedGate, impl Fn(&Connection) -> Connection) {
+pub fn gated_connect(
+    devices: usize,
+    limit: usize,
+) -> (SharedGate, impl Fn(&Connection) -> Connection) {
     let gate = Arc::new((Mutex::new(Gate::default()), Condvar::new()));
     let shared = Arc::clone(&gate);
     let connect = move |connection: &Connection| {
@@ -53,4 +56,3 @@ pub fn gated_connect(devices: usize, limit: usize) -> (SharedGate, impl Fn(&Conn
     };
     (gate, connect)
 }
-
