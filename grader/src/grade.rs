@@ -355,6 +355,9 @@ fn judge(test: &TestId, executable: &Path, secret: &str, limits: Limits) -> Resu
         });
     }
     let mut reason = failure_reason(&finished, evidence, limits, &test.name);
+    if test.tier == Tier::Loom {
+        reason = explain_loom(reason);
+    }
     if test.tier == Tier::Loom && finished.status.is_some() {
         let traced = run_test(executable, &test.name, limits, interleaving::TRACE_ENV)?;
         if let Some(found) = interleaving::shorten(&format!("{}{}", traced.stdout, traced.stderr)) {
@@ -410,6 +413,21 @@ fn failure_reason(finished: &Finished, evidence: bool, limits: Limits, test_name
             .to_owned();
     }
     format!("failed with {status}")
+}
+
+/// `reason` of a failed loom model, with what loom's own failures mean in the student's terms.
+fn explain_loom(reason: String) -> String {
+    let meaning = if reason.contains("deadlock; threads") {
+        "loom found an interleaving in which every thread left is blocked for good: a \
+         wake-up was lost (a condition variable not notified after a change a waiter waits \
+         for, or `notify_one` where several threads may wait), or a lock is never released"
+    } else if reason.contains("maximum number of branches") {
+        "loom gave up on an endless wait: a loop that waits without letting loom see it wait; \
+         spin with the facade's `hint::spin_loop()`, or sleep on a condition variable"
+    } else {
+        return reason;
+    };
+    format!("{meaning}\n(loom: {reason})")
 }
 
 /// The panic that explains why the test `test_name` failed, from its stderr, shortened to a

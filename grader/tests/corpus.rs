@@ -74,6 +74,84 @@ const BUILD_SCRIPT_MARKER: &str = "/tmp/grader-corpus-build-script-ran";
 /// The least number of fixtures the corpus holds.
 const MIN_FIXTURES: usize = 30;
 
+/// The least number of correct alternatives the fair corpus holds.
+const MIN_FAIR_FIXTURES: usize = 25;
+
+/// How many times each round is graded: every grading must give the same outcomes.
+const GRADINGS: usize = 2;
+
+/// The fair corpus file: correct programs written differently from the references.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FairCorpus {
+    /// Every alternative, in the order they are graded.
+    #[serde(default)]
+    fixture: Vec<FairFixture>,
+}
+
+/// One correct alternative: it must get full marks on every tier, stress included.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FairFixture {
+    /// Its name, in kebab-case, starting with `fair-`; its files live in `files/<id>/`.
+    id: String,
+    /// How it differs from the reference, in one line.
+    alternative: String,
+    /// The labs it hands in.
+    labs: Vec<FairLab>,
+}
+
+/// One lab of a correct alternative.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FairLab {
+    /// The lab's name.
+    name: String,
+    /// What its `src/lib.rs` starts from, before `files/<id>/` is laid over it.
+    base: Base,
+    /// Edits of the base `src/lib.rs`, applied in order.
+    #[serde(default)]
+    edit: Vec<Edit>,
+}
+
+impl FairFixture {
+    /// The fixture that grades it: nothing fails, every tier of each lab, full marks.
+    fn into_fixture(self, rubric: &Rubric) -> Result<Fixture> {
+        let labs = self
+            .labs
+            .into_iter()
+            .map(|fair| {
+                let lab = lab(&fair.name).with_context(|| format!("no lab is {}", fair.name))?;
+                let mut tiers = vec![Tier::Visible, Tier::Hidden, Tier::Stress];
+                tiers.extend(lab.loom.then_some(Tier::Loom));
+                tiers.sort();
+                let score = tests_of(lab, &tiers)?
+                    .iter()
+                    .map(|test| rubric.points(lab.name, test))
+                    .sum();
+                Ok(LabCase {
+                    name: fair.name,
+                    base: fair.base,
+                    tiers: Some(tiers),
+                    fails: Fails::Listed(Vec::new()),
+                    score,
+                    reason: String::new(),
+                    edit: fair.edit,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Fixture {
+            id: self.id,
+            attack: self.alternative,
+            stopped_by: "nothing: a correct program gets full marks".to_owned(),
+            labs,
+            non_utf8_file: None,
+            symlinks: Vec::new(),
+            renames: Vec::new(),
+        })
+    }
+}
+
 /// The corpus file.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -202,7 +280,8 @@ impl LabCase {
         lab(&self.name).with_context(|| format!("no lab is called {}", self.name))
     }
 
-    /// The tiers graded: those given, or every tier the lab has.
+    /// The tiers graded: those given, or every scored tier the lab has (stress tests are
+    /// worth nothing, and what they find in a broken program depends on luck).
     fn tiers(&self) -> Result<Vec<Tier>> {
         let lab = self.lab()?;
         Ok(self.tiers.clone().unwrap_or_else(|| {
@@ -261,16 +340,42 @@ fn grade_fixture(
         .collect())
 }
 
-/// Reads and checks the corpus: every problem found, or the corpus.
-fn load() -> Result<Corpus> {
-    let path = corpus_dir().join("corpus.toml");
-    let text =
-        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-    let corpus: Corpus = toml::from_str(&text).context("corpus.toml does not parse")?;
+/// Both corpora, read and checked: the hostile one, and the fair one as fixtures that expect
+/// full marks.
+struct Corpora {
+    /// Attacks and mistakes, each with its exact grading.
+    hostile: Vec<Fixture>,
+    /// Correct alternatives, each expecting full marks.
+    fair: Vec<Fixture>,
+}
+
+/// Reads and checks both corpora: every problem found, or the corpora.
+fn load() -> Result<Corpora> {
+    let read = |name: &str| -> Result<String> {
+        let path = corpus_dir().join(name);
+        fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))
+    };
+    let hostile: Corpus = toml::from_str(&read("corpus.toml")?).context("corpus.toml")?;
+    let fair: FairCorpus = toml::from_str(&read("fair.toml")?).context("fair.toml")?;
     let rubric = rubric();
     let mut problems = Vec::new();
+    let mut fair_fixtures = Vec::new();
+    for fixture in fair.fixture {
+        if !fixture.id.starts_with("fair-") {
+            problems.push(format!(
+                "{}: a fair fixture's id starts with `fair-`",
+                fixture.id
+            ));
+        }
+        let id = fixture.id.clone();
+        match fixture.into_fixture(&rubric) {
+            Ok(fixture) => fair_fixtures.push(fixture),
+            Err(error) => problems.push(format!("{id}: {error:#}")),
+        }
+    }
+    let every = hostile.fixture.iter().chain(&fair_fixtures);
     let mut ids = BTreeSet::new();
-    for fixture in &corpus.fixture {
+    for fixture in every.clone() {
         if !ids.insert(fixture.id.as_str()) {
             problems.push(format!("{}: the id is used twice", fixture.id));
         }
@@ -278,15 +383,21 @@ fn load() -> Result<Corpus> {
             problems.push(format!("{}: {error:#}", fixture.id));
         }
     }
-    if corpus.fixture.len() < MIN_FIXTURES {
+    if hostile.fixture.len() < MIN_FIXTURES {
         problems.push(format!(
             "the corpus holds {} fixtures, fewer than {MIN_FIXTURES}",
-            corpus.fixture.len()
+            hostile.fixture.len()
+        ));
+    }
+    if fair_fixtures.len() < MIN_FAIR_FIXTURES {
+        problems.push(format!(
+            "the fair corpus holds {} fixtures, fewer than {MIN_FAIR_FIXTURES}",
+            fair_fixtures.len()
         ));
     }
     for entry in fs::read_dir(corpus_dir().join("files"))? {
         let name = entry?.file_name();
-        let Some(fixture) = corpus.fixture.iter().find(|f| *f.id == *name) else {
+        let Some(fixture) = every.clone().find(|f| *f.id == *name) else {
             problems.push(format!("files/{name:?} belongs to no fixture"));
             continue;
         };
@@ -305,7 +416,10 @@ fn load() -> Result<Corpus> {
         }
     }
     ensure!(problems.is_empty(), "{}", problems.join("\n"));
-    Ok(corpus)
+    Ok(Corpora {
+        hostile: hostile.fixture,
+        fair: fair_fixtures,
+    })
 }
 
 /// Checks one fixture: names, labs, tiers, edits, failures, reasons, and that the score is
@@ -626,19 +740,33 @@ fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Re
         out_of_time: false,
     };
     let mut whole_round = Vec::new();
-    match grade_within(grader, &submission, labs, budget) {
-        Graded::Outcomes(graded) => {
-            for (fixture, (_, mismatches)) in round.iter().zip(&mut verdict.mismatches) {
-                for case in &fixture.labs {
-                    let outcomes = graded.get(&case.name).cloned().unwrap_or_default();
-                    mismatches.extend(compare(case, outcomes, rubric, grader)?);
+    let mut first: Option<BTreeMap<String, Vec<TestOutcome>>> = None;
+    for grading in 1..=GRADINGS {
+        match grade_within(grader, &submission, labs.clone(), budget) {
+            Graded::Outcomes(graded) if grading == 1 => {
+                for (fixture, (_, mismatches)) in round.iter().zip(&mut verdict.mismatches) {
+                    for case in &fixture.labs {
+                        let outcomes = graded.get(&case.name).cloned().unwrap_or_default();
+                        mismatches.extend(compare(case, outcomes, rubric, grader)?);
+                    }
+                }
+                first = Some(graded);
+            }
+            Graded::Outcomes(graded) => {
+                let before = first.as_ref().expect("the first grading's outcomes");
+                for (fixture, (_, mismatches)) in round.iter().zip(&mut verdict.mismatches) {
+                    for case in &fixture.labs {
+                        let [a, b] = [before, &graded].map(|g| g.get(&case.name));
+                        mismatches.extend(differences(&case.name, grading, a, b, rubric));
+                    }
                 }
             }
-        }
-        Graded::Failed(why) => whole_round.push(why),
-        Graded::OutOfTime(budget) => {
-            verdict.out_of_time = true;
-            whole_round.push(format!("grading ran past its budget of {budget:?}"));
+            Graded::Failed(why) => whole_round.push(why),
+            Graded::OutOfTime(budget) => {
+                verdict.out_of_time = true;
+                whole_round.push(format!("grading ran past its budget of {budget:?}"));
+                break;
+            }
         }
     }
     if !verdict.out_of_time {
@@ -660,6 +788,43 @@ fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Re
         }
     }
     Ok(verdict)
+}
+
+/// How grading number `grading` of lab `lab` differs from the first: tests whose outcome
+/// changed, and the score.
+fn differences(
+    lab: &str,
+    grading: usize,
+    first: Option<&Vec<TestOutcome>>,
+    again: Option<&Vec<TestOutcome>>,
+    rubric: &Rubric,
+) -> Vec<String> {
+    let (first, again) = (
+        first.cloned().unwrap_or_default(),
+        again.cloned().unwrap_or_default(),
+    );
+    let failed = |outcomes: &[TestOutcome]| -> BTreeSet<String> {
+        outcomes
+            .iter()
+            .filter(|o| !o.passed)
+            .map(|o| o.test.to_string())
+            .collect()
+    };
+    let mut differences = Vec::new();
+    let (before, now) = (failed(&first), failed(&again));
+    if before != now {
+        differences.push(format!(
+            "{lab}: grading {grading} failed {now:?}, the first failed {before:?}: the outcome \
+             depends on the run"
+        ));
+    }
+    let [a, b] = [first, again].map(|outcomes| LabReport::new(lab, outcomes, rubric).score);
+    if (a - b).abs() > 1e-9 {
+        differences.push(format!(
+            "{lab}: grading {grading} scored {b}, the first {a}"
+        ));
+    }
+    differences
 }
 
 /// Every way one lab's outcomes differ from its case.
@@ -717,14 +882,16 @@ fn compare(
 
 #[test]
 fn every_fixture_is_graded_exactly() {
-    let corpus = load().unwrap_or_else(|error| panic!("the corpus is not well formed:\n{error:#}"));
+    let corpora =
+        load().unwrap_or_else(|error| panic!("the corpus is not well formed:\n{error:#}"));
+    let every: Vec<&Fixture> = corpora.hostile.iter().chain(&corpora.fair).collect();
     let only: Option<BTreeSet<String>> = std::env::var("CORPUS_ONLY")
         .ok()
         .map(|ids| ids.split(',').map(|id| id.trim().to_owned()).collect());
     if let Some(only) = &only {
         let unknown: Vec<&String> = only
             .iter()
-            .filter(|id| !corpus.fixture.iter().any(|f| &f.id == *id))
+            .filter(|id| !every.iter().any(|f| &f.id == *id))
             .collect();
         assert!(
             unknown.is_empty(),
@@ -733,9 +900,8 @@ fn every_fixture_is_graded_exactly() {
     }
     let (grader, rubric) = (corpus_grader(), rubric());
     let start = Instant::now();
-    let chosen: Vec<&Fixture> = corpus
-        .fixture
-        .iter()
+    let chosen: Vec<&Fixture> = every
+        .into_iter()
         .filter(|fixture| only.as_ref().is_none_or(|only| only.contains(&fixture.id)))
         .collect();
     let (mut graded, mut report, mut stopped) = (0, Vec::new(), None);
@@ -808,10 +974,11 @@ fn the_corpus_is_well_formed() {
 
 #[test]
 fn the_readme_table_is_the_corpus() {
-    let corpus = load().unwrap_or_else(|error| panic!("the corpus is not well formed:\n{error:#}"));
+    let corpora =
+        load().unwrap_or_else(|error| panic!("the corpus is not well formed:\n{error:#}"));
     let mut table =
         String::from("| attack or mistake | what stops it | fixture |\n|---|---|---|\n");
-    for fixture in &corpus.fixture {
+    for fixture in &corpora.hostile {
         table.push_str(&format!(
             "| {} | {} | `{}` |\n",
             fixture.attack, fixture.stopped_by, fixture.id

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lab1_queue::sync::probe;
 use lab1_queue::{TaskQueue, worker};
@@ -63,10 +63,7 @@ fn join_waits_for_the_last_task_done() {
         let queue = Arc::clone(&queue);
         thread::spawn(move || queue.join())
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while probe::waiting() <= before && !joiner.is_finished() && Instant::now() < deadline {
-        thread::yield_now();
-    }
+    probe::asleep(before + 1, Duration::from_secs(3), || joiner.is_finished());
     let returned_early = joiner.is_finished();
     queue.task_done();
     joiner.join().unwrap();

@@ -153,7 +153,7 @@ impl Condvar {
 #[cfg(not(loom))]
 pub mod probe {
     use std::sync::{Condvar, Mutex, MutexGuard};
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
     /// What the hooks count.
     struct State {
@@ -181,13 +181,29 @@ pub mod probe {
         state().waiting
     }
 
-    /// Waits until at least `threads` threads wait on a `Condvar` of this module; `false` if
-    /// that did not happen within `patience`.
-    pub fn await_waiting(threads: usize, patience: Duration) -> bool {
-        let (state, _) = CHANGED
-            .wait_timeout_while(state(), patience, |state| state.waiting < threads)
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        state.waiting >= threads
+    /// Whether threads meant to block stay blocked: `true` as soon as at least `threads`
+    /// threads wait on a `Condvar` of this module, `false` as soon as `returned()` says the
+    /// threads meant to block have returned instead. After `patience` with neither, `true`:
+    /// a thread that has not returned is taken to wait where this module cannot see it.
+    pub fn asleep(threads: usize, patience: Duration, returned: impl Fn() -> bool) -> bool {
+        let deadline = Instant::now() + patience;
+        let mut state = state();
+        while state.waiting < threads {
+            if returned() {
+                return false;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            // Woken by every change of the count; the short slice notices `returned()`.
+            let slice = left.min(Duration::from_millis(1));
+            state = CHANGED
+                .wait_timeout(state, slice)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0;
+        }
+        true
     }
 
     /// Makes the next `times` waits on a `Condvar` of this module return at once, without a

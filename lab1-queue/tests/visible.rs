@@ -17,21 +17,27 @@ fn serial() -> MutexGuard<'static, ()> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Waits until `threads` more threads than `before` are asleep in a wait of the queue, or
-/// until every thread of `handles` has finished; `true` in the first case. Gives up after 10 s
-/// (a correct queue needs microseconds).
-fn asleep(before: usize, threads: usize, handles: &[&JoinHandle<impl Sized>]) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if probe::waiting() >= before + threads {
-            return true;
-        }
-        if handles.iter().all(|handle| handle.is_finished()) {
-            return false;
-        }
+/// How long a test gives a thread to go to sleep in a wait (it takes microseconds).
+const ASLEEP: Duration = Duration::from_secs(3);
+
+/// How long a test gives woken threads to return (they take microseconds).
+const WOKEN: Duration = Duration::from_secs(5);
+
+/// Whether every thread of `handles` stays blocked until `threads` more threads than `before`
+/// wait in the queue: `false` as soon as they have all returned instead.
+fn asleep<T>(before: usize, threads: usize, handles: &[&JoinHandle<T>]) -> bool {
+    probe::asleep(before + threads, ASLEEP, || {
+        handles.iter().all(|handle| handle.is_finished())
+    })
+}
+
+/// Whether every thread of `handles` returns within [`WOKEN`].
+fn returns<T>(handles: &[&JoinHandle<T>]) -> bool {
+    let deadline = Instant::now() + WOKEN;
+    while handles.iter().any(|handle| !handle.is_finished()) && Instant::now() < deadline {
         thread::yield_now();
     }
-    false
+    handles.iter().all(|handle| handle.is_finished())
 }
 
 #[test]
@@ -83,17 +89,10 @@ fn a_waiting_getter_receives_an_item_put_later() {
          variable while the queue is empty"
     );
     queue.put(String::from("interface Loopback0"));
-    let woken = asleep(before, 0, &[&getter]) && {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !getter.is_finished() && Instant::now() < deadline {
-            thread::yield_now();
-        }
-        getter.is_finished()
-    };
     assert!(
-        woken,
-        "a thread asleep in `get` was never woken by `put`: notify the condition variable \
-         (`notify_one`) after adding the item"
+        returns(&[&getter]),
+        "a thread asleep in `get` was never woken by `put` (a lost wake-up): notify the \
+         condition variable (`notify_one`) after adding the item"
     );
     match getter.join() {
         Ok(item) => assert_eq!(item, "interface Loopback0"),
@@ -115,6 +114,11 @@ fn get_waits_again_after_a_spurious_wake_up() {
     let waits_again = asleep(before, 1, &[&getter]);
     probe::wake_spuriously(0);
     queue.put(String::from("hostname R1"));
+    assert!(
+        returns(&[&getter]),
+        "a thread asleep in `get` was never woken by `put` (a lost wake-up): notify the \
+         condition variable (`notify_one`) after adding the item"
+    );
     let got = getter.join();
     assert!(
         waits_again && got.as_deref().is_ok_and(|item| item == "hostname R1"),
@@ -144,6 +148,11 @@ fn join_waits_again_after_a_spurious_wake_up() {
     let waits_again = asleep(before, 1, &[&joiner]);
     probe::wake_spuriously(0);
     queue.task_done();
+    assert!(
+        returns(&[&joiner]),
+        "a thread asleep in `join` was never woken by the last `task_done` (a lost wake-up): \
+         notify the condition variable when the count of unfinished items reaches 0"
+    );
     if let Err(panic) = joiner.join() {
         std::panic::resume_unwind(panic);
     }
@@ -174,10 +183,7 @@ fn every_thread_in_join_is_woken_by_the_last_task_done() {
         "`join` returned while an item taken with `get` was not yet marked done"
     );
     queue.task_done();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while joiners.iter().any(|joiner| !joiner.is_finished()) && Instant::now() < deadline {
-        thread::yield_now();
-    }
+    returns(&[&joiners[0], &joiners[1]]);
     let woken = joiners.iter().filter(|joiner| joiner.is_finished()).count();
     assert_eq!(
         woken, 2,

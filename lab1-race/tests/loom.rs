@@ -35,7 +35,7 @@ fn some_interleaving_loses_an_update() {
     assert!(
         outcomes.iter().all(|&total| total >= 1),
         "in some interleaving of two threads adding one each, `run_threads` returned {:?} \
-         (loom saw {outcomes:?}): it read the counter before a thread had written. Join every \
+         (loom saw {outcomes:?}): it read the counter before a thread had written: join every \
          handle before reading the counter",
         outcomes.first()
     );

@@ -18,7 +18,7 @@ fn visit(semaphore: &Semaphore, inside: &AtomicUsize) {
     assert!(
         now <= PERMITS,
         "{now} threads were inside a semaphore of {PERMITS} permits in some interleaving: it \
-         handed out more permits than it was made with. Does `acquire` wait, in a loop, while \
+         handed out more permits than it was made with. Does `acquire` wait in a loop while \
          the count is 0, and does `new` start the count at exactly `permits`?"
     );
     inside.fetch_sub(1, Ordering::SeqCst);

@@ -108,7 +108,7 @@ fn hammering_the_semaphore_never_exceeds_its_permits() {
     assert!(
         peak <= 2,
         "{peak} threads held one of 2 permits at once: the semaphore handed out more permits \
-         than it was made with. Does `acquire` wait, in a loop, while the count is 0, and does \
+         than it was made with. Does `acquire` wait in a loop while the count is 0, and does \
          `new` start the count at exactly `permits`?"
     );
     // Every thread has gone, so the count is settled: a semaphore of 2 counts 2 free, on

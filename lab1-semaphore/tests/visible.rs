@@ -13,7 +13,10 @@ use lab1_semaphore::{MAX_CONCURRENT_CONNECTIONS, Semaphore, connect_all, device_
 
 /// How long a test waits for something that a correct semaphore does at once, before it
 /// says what never happened.
-const PATIENCE: Duration = Duration::from_secs(10);
+const PATIENCE: Duration = Duration::from_secs(5);
+
+/// How long a test gives a thread to go to sleep in `acquire` (it takes microseconds).
+const ASLEEP: Duration = Duration::from_secs(3);
 
 /// One test at a time: the facade's probe (spurious wake-ups, the count of waiting threads)
 /// is shared by the whole test process.
@@ -65,7 +68,7 @@ fn a_waiting_thread_gets_a_returned_permit() {
         })
     };
     // The waiter is asleep in `acquire` before the permit comes back, on every run.
-    probe::await_waiting(waiting_before + 1, PATIENCE);
+    probe::asleep(waiting_before + 1, ASLEEP, || waiter.is_finished());
     drop(held);
     assert!(
         is_done.recv_timeout(PATIENCE).is_ok() || waiter.is_finished(),
@@ -89,6 +92,11 @@ fn acquire_waits_again_after_a_spurious_wake_up() {
     let _serial = serial();
     let semaphore = Arc::new(Semaphore::new(1));
     let held = semaphore.acquire();
+    assert!(
+        semaphore.try_acquire().is_none(),
+        "a semaphore made with 1 permit handed out a 2nd while the first was held: it has \
+         more permits than it was made with. Does `new` start the count at exactly `permits`?"
+    );
     let waiting_before = probe::waiting();
     // The next wait returns at once with no permit returned, as std allows any condition
     // variable to do.
@@ -101,7 +109,7 @@ fn acquire_waits_again_after_a_spurious_wake_up() {
             let _ = acquired.send(());
         })
     };
-    let waits_again = probe::await_waiting(waiting_before + 1, PATIENCE);
+    let waits_again = probe::asleep(waiting_before + 1, ASLEEP, || waiter.is_finished());
     probe::wake_spuriously(0);
     let took_it = has_acquired.try_recv().is_ok();
     drop(held);
@@ -182,7 +190,9 @@ fn every_device_is_connected_once_in_input_order() {
     let _serial = serial();
     let devices = device_ips();
     // The first device finishes last, on every run: it waits, holding its permit, until the
-    // last device has finished. Results in finishing order would put it at the end.
+    // last device has finished. Results in finishing order would put it at the end. (The
+    // order permits are taken in is left to the scheduler here; the loom model checks that
+    // names follow positions whatever that order.)
     let last_done = Arc::new((Mutex::new(false), Condvar::new()));
     let first_ip = devices[0].clone();
     let last_ip = devices[devices.len() - 1].clone();
@@ -209,12 +219,4 @@ fn every_device_is_connected_once_in_input_order() {
         "results must come back one per device, in the order the devices were given (the \
          first device finished last here): join the threads in the order they were started"
     );
-    for (i, connection) in connections.iter().enumerate() {
-        assert_eq!(
-            connection.thread_name,
-            format!("DeviceConn-{}", i + 1),
-            "the connection to {} should be named after its position",
-            connection.device_ip
-        );
-    }
 }
