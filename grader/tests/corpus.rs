@@ -1,4 +1,11 @@
-//! The corpus of hostile and broken submissions: each is graded and must get exactly its score.
+//! The corpus of hostile and broken submissions, each graded to exactly its score, and the fair
+//! corpus of correct alternatives, each graded to full marks.
+//!
+//! `tests/corpus/fair.toml` holds correct programs written differently from the references
+//! (their `src/lib.rs` in `tests/corpus/files/<id>/`): each is graded on every tier, stress
+//! included, and must pass every test. Every round of fixtures is graded [`GRADINGS`] times,
+//! and every grading must fail exactly the same tests: a score that depends on the run is a
+//! defect of the tests.
 //!
 //! `tests/corpus/corpus.toml` holds one fixture per attack or mistake. A fixture hands in one
 //! or more labs, each a copy of the pristine lab folder (`Cargo.toml`, `src/`, `tests/`) whose

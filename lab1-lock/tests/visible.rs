@@ -29,8 +29,9 @@ fn run_locked_joins_its_threads_and_counts_every_increment() {
     );
     assert_eq!(
         total, 1000,
-        "one thread alone cannot lose an update, yet 1000 increments gave {total}: `run_locked` \
-         must return what its threads' increments added up to, one per `increment`"
+        "one thread alone cannot lose an update, yet 1000 increments gave {total}: is the total \
+         computed instead of counted? `run_locked` must return what its threads' increments \
+         added up to, one per `increment`"
     );
 }
 

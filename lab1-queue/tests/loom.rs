@@ -56,7 +56,6 @@ fn join_never_returns_before_a_workers_task_is_applied() {
     loom::model(|| {
         let queue = Arc::new(TaskQueue::new());
         queue.put(Some(String::from("hostname R1")));
-        queue.put(None);
         let applied = std::sync::Arc::new(AtomicUsize::new(0));
         let worker = {
             let queue = Arc::clone(&queue);
@@ -70,6 +69,8 @@ fn join_never_returns_before_a_workers_task_is_applied() {
         };
         queue.join();
         let seen = applied.load(Ordering::SeqCst);
+        // The stop signal only now, so that `join` above waited for the task alone.
+        queue.put(None);
         assert_eq!(
             seen, 1,
             "in some interleaving `join` returned before the worker had applied its task: the \

@@ -113,24 +113,28 @@ fn get_waits_again_after_a_spurious_wake_up() {
     };
     let waits_again = asleep(before, 1, &[&getter]);
     probe::wake_spuriously(0);
+    if !waits_again {
+        panic!(
+            "`get` woke up with the queue still empty (a spurious wake-up, which std allows \
+             any condition variable) and {}: wait in a loop, `while` the queue is empty (or \
+             `wait_while`), so that every wake-up checks again",
+            if getter.join().is_err() {
+                "then panicked taking an item that was not there"
+            } else {
+                "returned without waiting for an item"
+            }
+        );
+    }
     queue.put(String::from("hostname R1"));
     assert!(
         returns(&[&getter]),
         "a thread asleep in `get` was never woken by `put` (a lost wake-up): notify the \
          condition variable (`notify_one`) after adding the item"
     );
-    let got = getter.join();
-    assert!(
-        waits_again && got.as_deref().is_ok_and(|item| item == "hostname R1"),
-        "`get` woke up with the queue still empty (a spurious wake-up, which std allows any \
-         condition variable) and {}: wait in a loop, `while` the queue is empty (or \
-         `wait_while`), so that every wake-up checks again",
-        if got.is_err() {
-            "then panicked taking an item that was not there"
-        } else {
-            "did not go back to waiting"
-        }
-    );
+    match getter.join() {
+        Ok(item) => assert_eq!(item, "hostname R1"),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
 
 #[test]
@@ -147,6 +151,12 @@ fn join_waits_again_after_a_spurious_wake_up() {
     };
     let waits_again = asleep(before, 1, &[&joiner]);
     probe::wake_spuriously(0);
+    assert!(
+        waits_again,
+        "`join` returned after a spurious wake-up (which std allows any condition variable) \
+         while one item was still not done: wait in a loop, `while` items are unfinished (or \
+         `wait_while`)"
+    );
     queue.task_done();
     assert!(
         returns(&[&joiner]),
@@ -156,12 +166,6 @@ fn join_waits_again_after_a_spurious_wake_up() {
     if let Err(panic) = joiner.join() {
         std::panic::resume_unwind(panic);
     }
-    assert!(
-        waits_again,
-        "`join` returned after a spurious wake-up (which std allows any condition variable) \
-         while one item was still not done: wait in a loop, `while` items are unfinished (or \
-         `wait_while`)"
-    );
 }
 
 #[test]

@@ -120,7 +120,7 @@ fn run_threads_runs_its_threads_at_the_same_time() {
         *arrived += 1;
         all_in.notify_all();
         let (arrived, waited) = all_in
-            .wait_timeout_while(arrived, Duration::from_secs(10), |n| *n < THREADS)
+            .wait_timeout_while(arrived, Duration::from_secs(3), |n| *n < THREADS)
             .unwrap();
         assert!(
             !waited.timed_out(),

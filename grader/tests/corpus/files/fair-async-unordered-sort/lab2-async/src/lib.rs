@@ -1,0 +1,267 @@
+//! Lab 2: doing many things at once with async Rust and tokio.
+//!
+//! An `async fn` returns a future: a plan that does nothing until it is awaited. Awaiting
+//! futures one after another runs them in sequence (2.1); joining them runs them at the same
+//! time on one thread, so the total is the slowest one rather than the sum (2.2, 2.3). Beyond
+//! the seed, 2.4 bounds how many devices are configured at once and gives each its own
+//! timeout, so one slow device can neither hold up nor sink the others.
+//!
+//! Every pause in this lab is `tokio::time::sleep`, never `std::thread::sleep`: the tests run on
+//! tokio's paused clock, where sleeping costs no real time and a total is exact.
+
+use std::fmt;
+use std::future::Future;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures::stream::{self, FuturesUnordered, StreamExt};
+use rand::{Rng, RngExt};
+use tokio::time::{sleep, timeout};
+
+/// One fetch of the seed's tasks 2.1 and 2.2: a device and how long it takes to answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetch {
+    /// The device's address.
+    pub ip: String,
+    /// How long the device takes to answer.
+    pub delay: Duration,
+}
+
+impl Fetch {
+    /// A fetch from `ip` that takes `secs` seconds.
+    pub fn new(ip: &str, secs: u64) -> Self {
+        Self {
+            ip: ip.to_owned(),
+            delay: Duration::from_secs(secs),
+        }
+    }
+}
+
+/// The seed's sequential fetches (2.1): 3 s, then 2 s.
+pub fn sequential_fetches() -> Vec<Fetch> {
+    vec![Fetch::new("192.168.1.1", 3), Fetch::new("192.168.1.2", 2)]
+}
+
+/// The seed's concurrent fetches (2.2): 3 s, 2 s and 4 s.
+pub fn concurrent_fetches() -> Vec<Fetch> {
+    vec![
+        Fetch::new("192.168.1.10", 3),
+        Fetch::new("192.168.1.11", 2),
+        Fetch::new("192.168.1.12", 4),
+    ]
+}
+
+/// One device of task 2.3 and the commands to send it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// The device's address.
+    pub ip: String,
+    /// The configuration commands, in the order they are sent.
+    pub commands: Vec<String>,
+}
+
+impl Device {
+    /// A device at `ip` to be sent `commands`.
+    pub fn new(ip: &str, commands: &[&str]) -> Self {
+        Self {
+            ip: ip.to_owned(),
+            commands: commands.iter().map(|&command| command.to_owned()).collect(),
+        }
+    }
+}
+
+/// The seed's four devices to configure (2.3), with their exact commands.
+pub fn devices_to_configure() -> Vec<Device> {
+    vec![
+        Device::new(
+            "192.168.10.1",
+            &[
+                "hostname R1",
+                "interface Loopback0",
+                "ip address 10.0.0.1 255.255.255.255",
+            ],
+        ),
+        Device::new(
+            "192.168.10.2",
+            &["hostname R2", "interface GigabitEthernet0/1", "no shutdown"],
+        ),
+        Device::new(
+            "192.168.10.3",
+            &["hostname R3", "line con 0", "logging synchronous"],
+        ),
+        Device::new(
+            "192.168.10.4",
+            &[
+                "hostname R4",
+                "interface Vlan1",
+                "ip address 192.168.10.4 255.255.255.0",
+            ],
+        ),
+    ]
+}
+
+/// The seed's `random.uniform(1, 3)`: how long one device takes to configure, a whole number
+/// of milliseconds from 1 s to 3 s, drawn from `rng` (seed it and the draw is repeatable).
+pub fn config_time<R: Rng + ?Sized>(rng: &mut R) -> Duration {
+    Duration::from_millis(rng.random_range(1000..=3000))
+}
+
+/// Prints `message` after the seed's `[HH:MM:SS]` timestamp (UTC wall-clock time).
+pub fn log(message: &str) {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+    println!("[{h:02}:{m:02}:{s:02}] {message}");
+}
+
+/// Task 2.1: fetches from `ip`, which takes `delay`, and returns `"Data from {ip}"`.
+///
+/// Contract: prints the seed's `Starting fetch from {ip} (delay: {secs}s)...` line, pauses for
+/// exactly `delay` without blocking the thread (other tasks run meanwhile), then prints
+/// `Finished fetch from {ip}.`.
+pub async fn simulate_network_fetch(ip: &str, delay: Duration) -> String {
+    log(&format!(
+        "Starting fetch from {ip} (delay: {}s)...",
+        delay.as_secs_f64()
+    ));
+    sleep(delay).await;
+    log(&format!("Finished fetch from {ip}."));
+    format!("Data from {ip}")
+}
+
+/// Task 2.1: runs the fetches one after another, each starting when the one before has
+/// finished, and returns their results in input order. Takes the sum of the delays.
+pub async fn fetch_sequentially(fetches: Vec<Fetch>) -> Vec<String> {
+    let mut results = Vec::with_capacity(fetches.len());
+    for fetch in &fetches {
+        results.push(simulate_network_fetch(&fetch.ip, fetch.delay).await);
+    }
+    results
+}
+
+/// Task 2.2: starts every fetch at once and returns their results in input order (the seed's
+/// `asyncio.gather`). Takes the longest delay, not the sum.
+pub async fn fetch_concurrently(fetches: Vec<Fetch>) -> Vec<String> {
+    let mut finished: Vec<(usize, String)> = fetches
+        .iter()
+        .enumerate()
+        .map(|(index, fetch)| async move {
+            (index, simulate_network_fetch(&fetch.ip, fetch.delay).await)
+        })
+        .collect::<FuturesUnordered<_>>()
+        .collect()
+        .await;
+    finished.sort_unstable_by_key(|(index, _)| *index);
+    finished.into_iter().map(|(_, data)| data).collect()
+}
+
+/// Task 2.3: configures the device at `ip` with `commands`, which takes `duration`, and
+/// returns `"Configured {ip} with {n} commands."`.
+///
+/// Contract: prints the seed's `Configuring {ip}...` line, pauses for exactly `duration`
+/// without blocking the thread, then prints `Configuration complete for {ip}.`.
+pub async fn configure_device(ip: &str, commands: &[String], duration: Duration) -> String {
+    log(&format!("Configuring {ip}..."));
+    sleep(duration).await;
+    log(&format!("Configuration complete for {ip}."));
+    format!("Configured {ip} with {} commands.", commands.len())
+}
+
+/// Task 2.3: configures every device at once and returns the results in input order.
+///
+/// Contract: draws each device's [`config_time`] from `rng`, one per device in input order,
+/// before any configuration starts (so a seeded `rng` gives a repeatable run); takes as long
+/// as the slowest device.
+pub async fn configure_all<R: Rng + ?Sized>(devices: Vec<Device>, rng: &mut R) -> Vec<String> {
+    let times: Vec<Duration> = devices.iter().map(|_| config_time(rng)).collect();
+    let mut finished: Vec<(usize, String)> = devices
+        .iter()
+        .zip(times)
+        .enumerate()
+        .map(|(index, (device, time))| async move {
+            let result = configure_device(&device.ip, &device.commands, time).await;
+            (index, result)
+        })
+        .collect::<FuturesUnordered<_>>()
+        .collect()
+        .await;
+    finished.sort_unstable_by_key(|(index, _)| *index);
+    finished.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Why one device of [`configure_bounded`] has no configuration result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigError {
+    /// The device took longer than the per-device timeout; its configuration was abandoned.
+    TimedOut {
+        /// The device's address.
+        ip: String,
+        /// The timeout it exceeded.
+        after: Duration,
+    },
+    /// The device's configuration failed with this reason.
+    Failed {
+        /// The device's address.
+        ip: String,
+        /// What the configuration returned as its error.
+        reason: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::TimedOut { ip, after } => {
+                write!(f, "{ip} timed out after {:.1} s", after.as_secs_f64())
+            }
+            ConfigError::Failed { ip, reason } => write!(f, "{ip} failed: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Task 2.4 (beyond the seed): configures every device with `configure`, at most `limit` at
+/// once, each under its own `per_device` timeout, and returns one result per device in input
+/// order.
+///
+/// Contract: devices start in input order, each as soon as fewer than `limit` are in flight
+/// (`limit` must be at least 1); a device that fails yields `ConfigError::Failed` with its
+/// reason and one that runs past `per_device` yields `ConfigError::TimedOut`, and neither
+/// cancels, delays or loses any other device.
+pub async fn configure_bounded<F, Fut>(
+    devices: Vec<Device>,
+    limit: usize,
+    per_device: Duration,
+    configure: F,
+) -> Vec<Result<String, ConfigError>>
+where
+    F: Fn(Device) -> Fut,
+    Fut: Future<Output = Result<String, String>>,
+{
+    let count = devices.len();
+    let configure = &configure;
+    let mut finishing = stream::iter(devices.into_iter().enumerate())
+        .map(|(index, device)| async move {
+            let ip = device.ip.clone();
+            let result = match timeout(per_device, configure(device)).await {
+                Ok(Ok(done)) => Ok(done),
+                Ok(Err(reason)) => Err(ConfigError::Failed { ip, reason }),
+                Err(_elapsed) => Err(ConfigError::TimedOut {
+                    ip,
+                    after: per_device,
+                }),
+            };
+            (index, result)
+        })
+        .buffer_unordered(limit);
+    // Each result goes straight to its device's place, whatever order they finish in.
+    let mut results: Vec<Option<Result<String, ConfigError>>> = vec![None; count];
+    while let Some((index, result)) = finishing.next().await {
+        results[index] = Some(result);
+    }
+    results
+        .into_iter()
+        .map(|result| result.expect("buffer_unordered yields every device once"))
+        .collect()
+}
