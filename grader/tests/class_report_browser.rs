@@ -7,8 +7,11 @@
 //!   one per non-empty bar of the DOM, each the size the DOM gives it, with nothing (a label, a
 //!   count) drawn over it, touching it or running under it.
 //!
-//! Chromium must be at `/usr/bin/chromium` (`apt-get install chromium`): without it the test
-//! fails, it never passes silently. The screenshot is kept at
+//! Chromium must be at `/usr/bin/chromium` (`apt-get install chromium`). Where it is missing,
+//! the test says so on stderr and checks only what needs no browser, so that `cargo test`
+//! passes on a machine with nothing but Rust; with `REQUIRE_CHROMIUM=1` (which `.ci/run` sets
+//! after installing it) a missing Chromium fails the test, so CI proves the page every time.
+//! The screenshot is kept at
 //! `$CARGO_TARGET_TMPDIR/class-report.png` (the page beside it) for a person to look at.
 
 use std::collections::BTreeMap;
@@ -137,6 +140,18 @@ fn chromium_draws_every_chart_of_the_class_report() {
             !page.contains(outside),
             "the page is not self-contained: {outside}"
         );
+    }
+    if !Path::new(CHROMIUM).is_file() {
+        assert!(
+            std::env::var_os("REQUIRE_CHROMIUM").is_none(),
+            "REQUIRE_CHROMIUM is set, and headless Chromium is needed at {CHROMIUM}: install \
+             it with `apt-get install chromium`"
+        );
+        eprintln!(
+            "class report browser test: no Chromium at {CHROMIUM}, so the page was checked \
+             without a browser only (`apt-get install chromium` to check it in one)"
+        );
+        return;
     }
     let work = tempfile::tempdir().unwrap();
     let html = work.path().join("report.html");

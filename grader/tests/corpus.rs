@@ -3,9 +3,9 @@
 //!
 //! `tests/corpus/fair.toml` holds correct programs written differently from the references
 //! (their `src/lib.rs` in `tests/corpus/files/<id>/`): each is graded on every tier, stress
-//! included, and must pass every test. Every round of fixtures is graded [`GRADINGS`] times,
-//! and every grading must fail exactly the same tests: a score that depends on the run is a
-//! defect of the tests.
+//! included, and must pass every test. Every round of fixtures is graded [`GRADINGS`] times
+//! (`CORPUS_GRADINGS=10` for more), and every grading must fail exactly the same tests: a
+//! score that depends on the run is a defect of the tests.
 //!
 //! `tests/corpus/corpus.toml` holds one fixture per attack or mistake. A fixture hands in one
 //! or more labs, each a copy of the pristine lab folder (`Cargo.toml`, `src/`, `tests/`) whose
@@ -84,8 +84,18 @@ const MIN_FIXTURES: usize = 30;
 /// The least number of correct alternatives the fair corpus holds.
 const MIN_FAIR_FIXTURES: usize = 25;
 
-/// How many times each round is graded: every grading must give the same outcomes.
+/// How many times each round is graded unless `CORPUS_GRADINGS` says otherwise: every
+/// grading must give the same outcomes.
 const GRADINGS: usize = 2;
+
+/// How many times each round is graded: `CORPUS_GRADINGS`, or [`GRADINGS`].
+fn gradings() -> usize {
+    std::env::var("CORPUS_GRADINGS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n >= 1)
+        .unwrap_or(GRADINGS)
+}
 
 /// The fair corpus file: correct programs written differently from the references.
 #[derive(Debug, Deserialize)]
@@ -748,7 +758,7 @@ fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Re
     };
     let mut whole_round = Vec::new();
     let mut first: Option<BTreeMap<String, Vec<TestOutcome>>> = None;
-    for grading in 1..=GRADINGS {
+    for grading in 1..=gradings() {
         match grade_within(grader, &submission, labs.clone(), budget) {
             Graded::Outcomes(graded) if grading == 1 => {
                 for (fixture, (_, mismatches)) in round.iter().zip(&mut verdict.mismatches) {

@@ -10,6 +10,7 @@ fn outcome(tier: Tier, name: &str, reason: &str) -> TestOutcome {
         Tier::Visible => "visible",
         Tier::Hidden => "hidden",
         Tier::Loom => "loom",
+        Tier::Stress => "stress",
     };
     TestOutcome {
         test: TestId {

@@ -73,9 +73,10 @@ fn join_never_returns_before_a_workers_task_is_applied() {
         queue.put(None);
         assert_eq!(
             seen, 1,
-            "in some interleaving `join` returned before the worker had applied its task: the \
-             worker must call `task_done` after `apply`, never before, or `join` says \"done\" \
-             while the work is still going on"
+            "in some interleaving `join` returned before the worker had applied its task: \
+             `join` must wait until every item put has been marked done (not merely taken off \
+             the queue), and the worker must call `task_done` after `apply`, never before, or \
+             `join` says \"done\" while the work is still going on"
         );
         assert_eq!(worker.join().unwrap(), 1);
     });

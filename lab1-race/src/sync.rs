@@ -46,10 +46,11 @@ pub mod thread {
         let result = f(&scope);
         let threads = std::mem::take(&mut *scope.threads.lock().expect("scope threads"));
         for slot in threads {
-            if let Some(handle) = slot.lock().expect("scope thread").take() {
-                if let Err(panic) = handle.join() {
-                    std::panic::resume_unwind(panic);
-                }
+            let handle = slot.lock().expect("scope thread").take();
+            if let Some(handle) = handle
+                && let Err(panic) = handle.join()
+            {
+                std::panic::resume_unwind(panic);
             }
         }
         result

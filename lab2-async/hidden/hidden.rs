@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use lab2_async::log::record;
 use lab2_async::{
     ConfigError, Device, Fetch, config_time, configure_all, configure_bounded, fetch_concurrently,
     fetch_sequentially,
@@ -40,6 +41,27 @@ async fn no_fetches_take_no_time() {
         start.elapsed(),
         Duration::ZERO,
         "no fetches should take no time"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn sequential_fetches_print_one_after_another() {
+    let recording = record();
+    fetch_sequentially(lab2_async::sequential_fetches()).await;
+    let expected: Vec<(Duration, String)> = [
+        (0, "Starting fetch from 192.168.1.1 (delay: 3s)..."),
+        (3, "Finished fetch from 192.168.1.1."),
+        (3, "Starting fetch from 192.168.1.2 (delay: 2s)..."),
+        (5, "Finished fetch from 192.168.1.2."),
+    ]
+    .iter()
+    .map(|(secs, line)| (Duration::from_secs(*secs), (*line).to_owned()))
+    .collect();
+    assert_eq!(
+        recording.lines(),
+        expected,
+        "the sequential run should print each fetch's start, then its finish when its delay is \
+         over, and only then start the next, as the seed shows"
     );
 }
 

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use lab2_async::log::record;
 use lab2_async::{
     ConfigError, Device, Fetch, concurrent_fetches, config_time, configure_all, configure_bounded,
     configure_device, devices_to_configure, fetch_concurrently, fetch_sequentially,
@@ -76,6 +77,47 @@ where
         format!("{} results for {} inputs: ", results.len(), expected.len())
     };
     panic!("{count}{advice}\n  got:      {results:?}\n  expected: {expected:?}");
+}
+
+/// `lines` as logged, each with its moment, in the order of their moments: lines logged at the
+/// same moment may come in any order, so they are put in alphabetical order.
+fn timeline(mut lines: Vec<(Duration, String)>) -> Vec<(Duration, String)> {
+    lines.sort();
+    lines
+}
+
+/// Asserts that `what` logged exactly `expected` (seconds, line), each at its moment on the
+/// paused clock, and otherwise says what the seed's lines are for.
+#[track_caller]
+fn assert_logged(what: &str, logged: Vec<(Duration, String)>, expected: &[(f64, String)]) {
+    let expected: Vec<(Duration, String)> = expected
+        .iter()
+        .map(|(secs, line)| (Duration::from_secs_f64(*secs), line.clone()))
+        .collect();
+    let (logged, expected) = (timeline(logged), timeline(expected));
+    if logged == expected {
+        return;
+    }
+    let mut hint = String::new();
+    let moved = |lines: &[(Duration, String)]| lines.iter().any(|(at, _)| !at.is_zero());
+    if moved(&expected) && !moved(&logged) {
+        hint.push_str(
+            " The clock did not move, so nothing awaited a tokio timer: a blocking \
+             `std::thread::sleep` stops the whole runtime; use `tokio::time::sleep(..).await`.",
+        );
+    } else if logged.iter().filter(|(at, _)| at.is_zero()).count()
+        < expected.iter().filter(|(at, _)| at.is_zero()).count()
+    {
+        hint.push_str(
+            " Not everything started at 0 s: each future was awaited in turn. Start them all \
+             first, then await them together.",
+        );
+    }
+    panic!(
+        "{what} should print the seed's lines with `log`, each at its moment: a start line when \
+         the device's work starts, and a finish line when its own time is over (lines at the \
+         same moment in any order).{hint}\n  got:      {logged:?}\n  expected: {expected:?}"
+    );
 }
 
 /// Whether `results` hold exactly the items of `expected`, each as many times, in another
@@ -170,6 +212,26 @@ async fn concurrent_fetches_take_the_longest_delay() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn concurrent_fetches_print_the_seeds_lines_at_their_moments() {
+    let recording = record();
+    let results = fetch_concurrently(concurrent_fetches()).await;
+    assert_eq!(results.len(), 3, "one result per fetch");
+    let line = |secs: f64, text: &str| (secs, text.to_owned());
+    assert_logged(
+        "the concurrent run (3 s, 2 s and 4 s)",
+        recording.lines(),
+        &[
+            line(0.0, "Starting fetch from 192.168.1.10 (delay: 3s)..."),
+            line(0.0, "Starting fetch from 192.168.1.11 (delay: 2s)..."),
+            line(0.0, "Starting fetch from 192.168.1.12 (delay: 4s)..."),
+            line(2.0, "Finished fetch from 192.168.1.11."),
+            line(3.0, "Finished fetch from 192.168.1.10."),
+            line(4.0, "Finished fetch from 192.168.1.12."),
+        ],
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn concurrent_results_keep_input_order() {
     let fetches: Vec<Fetch> = [4, 1, 3, 2]
         .iter()
@@ -234,6 +296,40 @@ async fn configuring_the_seed_devices_takes_the_slowest_device() {
         elapsed,
         slowest,
         sum,
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_seed_device_reports_completion_at_its_own_time() {
+    let devices = devices_to_configure();
+    let mut draws = StdRng::seed_from_u64(2024);
+    let times: Vec<Duration> = devices.iter().map(|_| config_time(&mut draws)).collect();
+    let recording = record();
+    let results = configure_all(devices.clone(), &mut StdRng::seed_from_u64(2024)).await;
+    let configured: Vec<String> = devices
+        .iter()
+        .map(|device| format!("Configured {} with 3 commands.", device.ip))
+        .collect();
+    assert_results(
+        &results,
+        &configured,
+        "one result per device, in input order",
+    );
+    let mut expected = Vec::new();
+    for (device, time) in devices.iter().zip(&times) {
+        expected.push((0.0, format!("Configuring {}...", device.ip)));
+        expected.push((
+            time.as_secs_f64(),
+            format!("Configuration complete for {}.", device.ip),
+        ));
+    }
+    assert_logged(
+        &format!(
+            "configuring the four devices (their times, drawn one per device in input order \
+             before any starts: {times:?}; each device takes its own)"
+        ),
+        recording.lines(),
+        &expected,
     );
 }
 

@@ -9,9 +9,13 @@
 //! Every pause in this lab is `tokio::time::sleep`, never `std::thread::sleep`: the tests run on
 //! tokio's paused clock, where sleeping costs no real time and a total is exact.
 
+pub mod log;
+
+pub use log::log;
+
 use std::fmt;
 use std::future::Future;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use std::sync::Mutex;
 
@@ -107,14 +111,6 @@ pub fn config_time<R: Rng + ?Sized>(rng: &mut R) -> Duration {
     Duration::from_millis(rng.random_range(1000..=3000))
 }
 
-/// Prints `message` after the seed's `[HH:MM:SS]` timestamp (UTC wall-clock time).
-pub fn log(message: &str) {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs());
-    let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
-    println!("[{h:02}:{m:02}:{s:02}] {message}");
-}
 
 /// Task 2.1: fetches from `ip`, which takes `delay`, and returns `"Data from {ip}"`.
 ///

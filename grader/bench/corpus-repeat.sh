@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Grades the fair and hostile corpora N times each (default 10) and prints every fixture whose
+# outcome or score varied between gradings, then how many did. Usage:
+#   bash grader/bench/corpus-repeat.sh [N] [fixture,fixture,...]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+gradings="${1:-10}"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+start=$(date +%s)
+if [ -n "${2:-}" ]; then export CORPUS_ONLY="$2"; fi
+CORPUS_GRADINGS="$gradings" \
+    cargo test -q -p grader --test corpus every_fixture_is_graded_exactly \
+    -- --nocapture >"$log" 2>&1 || true
+varied=$(grep -E "depends on the run|grading [0-9]+ scored" "$log" | sed 's/^ *//' | sort -u || true)
+graded=$(grep -cE "^corpus: [a-z0-9-]+ +(exact|MISMATCH)$" "$log" || true)
+echo "graded $graded fixtures $gradings times each in $(( $(date +%s) - start )) s"
+if [ -n "$varied" ]; then
+    echo "$varied"
+fi
+echo "fixtures whose outcome varied: $(printf '%s' "$varied" | grep -c . || true)"
+grep -E "^corpus: [a-z0-9-]+ +MISMATCH$" "$log" || true

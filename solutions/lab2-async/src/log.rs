@@ -1,0 +1,1 @@
+../../../lab2-async/src/log.rs
