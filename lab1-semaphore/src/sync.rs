@@ -1,36 +1,174 @@
-//! The only place this lab takes its concurrency primitives from. It is the grader's file:
-//! the grader always uses its own copy, so edits here are ignored when grading.
+//! The only place the labs take their concurrency primitives from: one file, which every
+//! Lab 1 crate uses as its `src/sync.rs`. It is the grader's file: the grader always uses its
+//! own copy, so edits here are ignored when grading.
 //!
-//! Normally these are `std`'s API on real threads; built with `RUSTFLAGS="--cfg loom"` they
-//! are loom's, so the same lab code runs on real threads and under the loom model checker. Lab
-//! code never names `std::sync` or `std::thread` itself: anything that bypasses this module
-//! escapes loom.
+//! On real threads these have std's API; built with `RUSTFLAGS="--cfg loom"` they are loom's,
+//! so the same lab code runs on real threads and under the loom model checker. Lab code never
+//! names `std::sync`, `std::thread`, `std::hint` or `std::cell` itself: anything that bypasses
+//! this module escapes loom.
 //!
-//! `Condvar` has std's whole API (`wait`, `wait_while`, `wait_timeout`, `wait_timeout_while`,
-//! `notify_one`, `notify_all`) in both builds, and `thread::scope` works under loom too. On real
-//! threads, `Mutex` and `Condvar` are built here, on std's, so that the tests can see and steer
-//! what std leaves to chance ([`probe`]): a `Condvar` here wakes exactly the waiters it is
-//! asked to, and wakes one spuriously (which std allows any condition variable to do) only
-//! when a test asks, so a wait that does not re-check its condition in a loop fails on every
-//! run, and so does a wake-up that reaches too few waiters.
+//! What std allows but leaves to chance, the tests can steer here ([`probe`]), so that a
+//! mistake fails on every run rather than when the scheduler happens to interleave badly:
+//! - `Mutex` and `Condvar` are built on std's. A `Condvar` wakes exactly the waiters it is
+//!   asked to, and wakes one spuriously (which std allows any condition variable to do) only
+//!   when a test asks: a wait that does not re-check its condition in a loop, or a wake-up
+//!   that reaches too few waiters, fails on every run. A test can also count the threads
+//!   asleep in a wait or waiting for a lock, and make a thread hold a lock for a while.
+//! - `AtomicBool::compare_exchange_weak` fails spuriously (as std allows) when a test asks.
+//! - `thread::spawn` counts each thread until it is joined, so a test can see a function
+//!   return before joining its threads.
+//!
+//! Under loom, the facade adds what std has and loom lacks: `Condvar::wait_while` and
+//! `wait_timeout_while`, and `thread::scope`. A `swap` or `fetch_or` of an `AtomicBool` that
+//! leaves the value as it was is modelled as the load it amounts to, so that loom can explore
+//! a lock that spins on `swap(true, ..)`.
 
 #[cfg(not(loom))]
 pub use std::{
-    sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult},
-    thread,
+    hint,
+    sync::{
+        Arc, LockResult, PoisonError, TryLockError, TryLockResult,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 #[cfg(not(loom))]
 pub use exact::{Condvar, Mutex, MutexGuard};
 
 #[cfg(loom)]
-pub use loom::sync::{Arc, LockResult, Mutex, MutexGuard, TryLockResult};
+pub use loom::{
+    hint,
+    sync::{
+        Arc, LockResult, Mutex, MutexGuard, TryLockResult,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
 
 #[cfg(loom)]
 pub use std::sync::{PoisonError, TryLockError};
 
 #[cfg(loom)]
 pub use modelled::Condvar;
+
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicBool as Inner;
+
+#[cfg(loom)]
+use loom::sync::atomic::AtomicBool as Inner;
+
+/// A boolean shared between threads, with std's API; see the module's documentation.
+#[derive(Debug)]
+pub struct AtomicBool {
+    inner: Inner,
+}
+
+impl AtomicBool {
+    /// An atomic holding `value`.
+    pub fn new(value: bool) -> Self {
+        Self {
+            inner: Inner::new(value),
+        }
+    }
+
+    /// The value, read with `order`.
+    #[track_caller]
+    pub fn load(&self, order: Ordering) -> bool {
+        self.inner.load(order)
+    }
+
+    /// Writes `value` with `order`.
+    #[track_caller]
+    pub fn store(&self, value: bool, order: Ordering) {
+        self.inner.store(value, order)
+    }
+
+    /// Writes `value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn swap(&self, value: bool, order: Ordering) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.swap(value, order);
+        #[cfg(loom)]
+        self.write_unless_equal(order, |_| value)
+    }
+
+    /// Writes `current | value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_or(&self, value: bool, order: Ordering) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.fetch_or(value, order);
+        #[cfg(loom)]
+        self.write_unless_equal(order, |current| current | value)
+    }
+
+    /// Writes `current & value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_and(&self, value: bool, order: Ordering) -> bool {
+        self.inner.fetch_and(value, order)
+    }
+
+    /// Writes `new` if the value is `current`; returns the value before, `Ok` if it wrote.
+    #[track_caller]
+    pub fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        self.inner.compare_exchange(current, new, success, failure)
+    }
+
+    /// As [`compare_exchange`](Self::compare_exchange), but it may also fail, spuriously,
+    /// when the value is `current`: call it in a loop.
+    #[track_caller]
+    pub fn compare_exchange_weak(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        #[cfg(not(loom))]
+        if probe::take_spurious_failure() {
+            return Err(self.inner.load(failure));
+        }
+        self.inner
+            .compare_exchange_weak(current, new, success, failure)
+    }
+
+    /// The value, giving up the atomic.
+    pub fn into_inner(self) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.into_inner();
+        #[cfg(loom)]
+        self.inner.load(Ordering::SeqCst)
+    }
+
+    /// A read-modify-write that writes `next(current)` with `order`, modelled as a load (with
+    /// `order`'s reading half) when that leaves the value as it was.
+    #[cfg(loom)]
+    #[track_caller]
+    fn write_unless_equal(&self, order: Ordering, next: impl Fn(bool) -> bool) -> bool {
+        let reading = match order {
+            Ordering::Release => Ordering::Relaxed,
+            Ordering::AcqRel => Ordering::Acquire,
+            order => order,
+        };
+        loop {
+            let current = self.inner.load(reading);
+            if next(current) == current {
+                return current;
+            }
+            if self
+                .inner
+                .compare_exchange(current, next(current), order, reading)
+                .is_ok()
+            {
+                return current;
+            }
+        }
+    }
+}
 
 /// Whether a timed wait gave up, as `std::sync::WaitTimeoutResult`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -416,6 +554,8 @@ pub mod probe {
         lingering: bool,
         /// Whether the lingering thread may go.
         released: bool,
+        /// Weak exchanges still to fail spuriously.
+        failing_exchanges: usize,
     }
 
     static STATE: Mutex<State> = Mutex::new(State {
@@ -424,6 +564,7 @@ pub mod probe {
         spurious: 0,
         lingering: false,
         released: false,
+        failing_exchanges: 0,
     });
     static CHANGED: Condvar = Condvar::new();
 
@@ -540,6 +681,28 @@ pub mod probe {
         change(|state| state.lingering = false);
     }
 
+    /// Makes the next `times` calls of `AtomicBool::compare_exchange_weak` fail although the
+    /// value was the expected one, as std allows.
+    pub fn fail_weak_exchanges(times: usize) {
+        change(|state| state.failing_exchanges = times);
+    }
+
+    /// Whether this weak exchange is to fail spuriously (using up one such failure).
+    pub(super) fn take_spurious_failure() -> bool {
+        let mut state = state();
+        let failing = state.failing_exchanges > 0;
+        if failing {
+            state.failing_exchanges -= 1;
+        }
+        failing
+    }
+
+    /// How many threads the current thread spawned (with this module's `thread::spawn` or
+    /// `Builder`) and has not joined. Scoped threads are always joined, and not counted.
+    pub fn unjoined() -> usize {
+        super::thread::unjoined_by_current()
+    }
+
     /// Whether this wait is to return at once, spuriously (using up one such wake-up).
     pub(super) fn take_spurious_wakeup() -> bool {
         let mut state = state();
@@ -579,6 +742,54 @@ pub mod probe {
     impl Drop for Contending {
         fn drop(&mut self) {
             change(|state| state.contending -= 1);
+        }
+    }
+}
+
+/// `UnsafeCell` with loom's API: access goes through a pointer object, so that under loom
+/// every access is tracked and two threads touching the cell without a happens-before edge
+/// between them is reported as a data race.
+#[cfg(loom)]
+pub use loom::cell;
+
+/// `UnsafeCell` with loom's API, on top of `std::cell::UnsafeCell`.
+#[cfg(not(loom))]
+pub mod cell {
+    /// A cell whose contents may be mutated through a shared reference; the caller proves
+    /// exclusive access (for example by holding a lock).
+    #[derive(Debug)]
+    pub struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        /// A cell holding `data`.
+        pub const fn new(data: T) -> Self {
+            Self(std::cell::UnsafeCell::new(data))
+        }
+
+        /// A pointer through which the contents can be mutated, for as long as it lives.
+        pub fn get_mut(&self) -> MutPtr<T> {
+            MutPtr(self.0.get())
+        }
+
+        /// The contents, giving up the cell.
+        pub fn into_inner(self) -> T {
+            self.0.into_inner()
+        }
+    }
+
+    /// A mutable pointer into an [`UnsafeCell`], as `loom::cell::MutPtr`.
+    #[derive(Debug)]
+    pub struct MutPtr<T>(*mut T);
+
+    impl<T> MutPtr<T> {
+        /// The contents, mutably.
+        ///
+        /// # Safety
+        /// No other reference to the contents may exist while the result lives.
+        #[allow(clippy::mut_from_ref)] // the same contract as loom's `MutPtr::deref`
+        pub unsafe fn deref(&self) -> &mut T {
+            // SAFETY: the caller guarantees exclusive access.
+            unsafe { &mut *self.0 }
         }
     }
 }
@@ -676,6 +887,113 @@ pub mod thread {
                 .expect("scope result")
                 .take()
                 .expect("a joined scoped thread left its result"))
+        }
+    }
+}
+
+/// std's threads, with every spawned thread counted until it is joined (see [`probe`]).
+#[cfg(not(loom))]
+pub mod thread {
+    pub use std::thread::*;
+
+    use std::collections::HashMap;
+    use std::io;
+    use std::sync::{Mutex, MutexGuard};
+
+    /// Threads spawned and not yet joined, by the thread that spawned them.
+    static UNJOINED: Mutex<Option<HashMap<ThreadId, usize>>> = Mutex::new(None);
+
+    fn unjoined() -> MutexGuard<'static, Option<HashMap<ThreadId, usize>>> {
+        UNJOINED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// How many threads the current thread spawned and has not joined.
+    pub(super) fn unjoined_by_current() -> usize {
+        unjoined()
+            .as_ref()
+            .and_then(|counts| counts.get(&current().id()).copied())
+            .unwrap_or(0)
+    }
+
+    fn count(spawner: ThreadId, change: isize) {
+        let mut counts = unjoined();
+        let count = counts
+            .get_or_insert_with(HashMap::new)
+            .entry(spawner)
+            .or_insert(0);
+        *count = count.saturating_add_signed(change);
+    }
+
+    /// std's `JoinHandle`: its thread counts as unjoined until `join` is called.
+    #[derive(Debug)]
+    pub struct JoinHandle<T> {
+        inner: std::thread::JoinHandle<T>,
+        spawner: ThreadId,
+    }
+
+    impl<T> JoinHandle<T> {
+        /// Waits for the thread to finish and returns what it returned (`Err` if it panicked).
+        pub fn join(self) -> Result<T> {
+            count(self.spawner, -1);
+            self.inner.join()
+        }
+
+        /// The thread.
+        pub fn thread(&self) -> &Thread {
+            self.inner.thread()
+        }
+
+        /// Whether the thread has finished.
+        pub fn is_finished(&self) -> bool {
+            self.inner.is_finished()
+        }
+    }
+
+    fn counted<T>(inner: std::thread::JoinHandle<T>) -> JoinHandle<T> {
+        let spawner = current().id();
+        count(spawner, 1);
+        JoinHandle { inner, spawner }
+    }
+
+    /// Starts a thread running `f`, as `std::thread::spawn`.
+    pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        counted(std::thread::spawn(f))
+    }
+
+    /// A thread's name and stack size before it starts, as `std::thread::Builder`.
+    #[derive(Debug)]
+    pub struct Builder(std::thread::Builder);
+
+    impl Builder {
+        /// A builder with no name and the default stack size.
+        #[allow(clippy::new_without_default)] // as std's
+        pub fn new() -> Self {
+            Self(std::thread::Builder::new())
+        }
+
+        /// Names the thread.
+        pub fn name(self, name: String) -> Self {
+            Self(self.0.name(name))
+        }
+
+        /// Sets the thread's stack size, in bytes.
+        pub fn stack_size(self, size: usize) -> Self {
+            Self(self.0.stack_size(size))
+        }
+
+        /// Starts the thread running `f`.
+        pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
+        where
+            F: FnOnce() -> T + Send + 'static,
+            T: Send + 'static,
+        {
+            self.0.spawn(f).map(counted)
         }
     }
 }
