@@ -220,7 +220,10 @@ fn hostile_students_change_no_other_students_score() {
             1,
             "{student} misbehaves in one test only, and loses only that one: {failed:#?}"
         );
-        assert_eq!(failed[0]["name"], "run_threads_runs_its_threads_at_the_same_time");
+        assert_eq!(
+            failed[0]["name"],
+            "run_threads_runs_its_threads_at_the_same_time"
+        );
         let why = failed[0]["reason"].as_str().unwrap();
         assert!(why.contains(reason), "{student}: {why}");
     }

@@ -15,14 +15,29 @@ fn join_on_a_queue_that_never_had_items_returns() {
     assert!(queue.is_empty());
 }
 
+/// A panic's message, if it has one.
+fn message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
 #[test]
 fn task_done_without_an_item_panics() {
     let queue: TaskQueue<u8> = TaskQueue::new();
     let outcome = std::panic::catch_unwind(|| queue.task_done());
-    assert!(
-        outcome.is_err(),
-        "`task_done` with no unfinished item must panic, as Python's raises ValueError"
-    );
+    match outcome {
+        Ok(()) => {
+            panic!("`task_done` with no unfinished item must panic, as Python's raises ValueError")
+        }
+        // A `todo!()` still to fill in is not the panic asked for.
+        Err(panic) if message(&*panic).contains("not yet implemented") => {
+            std::panic::resume_unwind(panic)
+        }
+        Err(_) => {}
+    }
 }
 
 #[test]

@@ -201,20 +201,20 @@ fn try_acquire_takes_a_free_permit_even_while_the_count_is_locked() {
             semaphore.available()
         })
     };
-    if !probe::await_lingering(ASLEEP) {
-        // The count is not behind the facade's `Mutex`: nothing to hold up here.
-        probe::release_lingering();
-        let _ = reader.join();
-        return;
-    }
+    // If the count is not behind the facade's `Mutex`, nothing is held up: the test is moot.
+    let lingering = probe::await_lingering(ASLEEP);
     let taker = {
         let semaphore = Arc::clone(&semaphore);
         thread::spawn(move || semaphore.try_acquire().is_some())
     };
-    probe::blocked_on_a_lock(1, ASLEEP, || taker.is_finished());
+    if lingering {
+        probe::blocked_on_a_lock(1, ASLEEP, || taker.is_finished());
+    }
     probe::release_lingering();
     let took = taker.join();
-    let _ = reader.join();
+    if let Err(panic) = reader.join() {
+        std::panic::resume_unwind(panic);
+    }
     assert!(
         took.unwrap_or(true),
         "`try_acquire` returned `None` while the only permit was free, because another thread \
