@@ -1,8 +1,8 @@
 //! Stage 1: take a submission's student files of one lab, and nothing else.
 //!
 //! Only `<lab>/src/**/*.rs` is the student's; the facade (`src/sync.rs`), lab2's logger
-//! (`src/log.rs`) and the demo (`src/main.rs`) are ours, like the tests, manifests and lock file, and come from the
-//! grader's pristine copy. Symbolic links are never followed: a lab folder or `src/` that is
+//! (`src/log.rs`) and the demo (`src/main.rs`) are ours, like the tests, manifests and lock
+//! file, and come from the grader's pristine copy. Symbolic links are never followed: a lab folder or `src/` that is
 //! a link is not collected, nor is a lab without a regular `src/lib.rs` (there is nothing to
 //! build), nor a file over [`MAX_FILE_BYTES`].
 

@@ -43,9 +43,6 @@ const FORBIDDEN_MODULES: &[(&str, &str)] = &[
 /// Modules a loom-checked lab must take from its `sync` facade instead.
 const FACADE_MODULES: &[&str] = &["sync", "thread", "cell", "hint"];
 
-/// What a facade violation says: how [`Violation::loom_only`] is told apart.
-const FACADE_ADVICE: &str = "would escape loom: take it from the lab's `sync` module";
-
 /// Macros no lab needs.
 const FORBIDDEN_MACROS: &[&str] = &[
     "include",
@@ -105,26 +102,46 @@ pub fn check(lab: &Lab, stub: &str, sources: &Sources) -> Vec<Violation> {
     let rules = Rules { lab, stub_unsafe };
     let mut violations = Vec::new();
     for (file, bytes) in &sources.files {
-        let mut refuse = |line: usize, reason: String| {
-            let loom_only = reason.contains(FACADE_ADVICE);
-            violations.push(Violation {
-                file: file.clone(),
-                line,
-                reason,
-                loom_only,
-            })
-        };
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            refuse(1, "the file is not UTF-8 text".to_owned());
-            continue;
-        };
-        // A file that does not lex cannot hide anything: if it is a module, the compiler
-        // rejects it with a better message than the lexer's; if not, it is never compiled.
-        if let Ok(tokens) = TokenStream::from_str(text) {
-            scan(&rules, &tokens.into_iter().collect::<Vec<_>>(), &mut refuse);
+        let mut found = Found::default();
+        match std::str::from_utf8(bytes) {
+            Err(_) => found.lab(1, "the file is not UTF-8 text".to_owned()),
+            // A file that does not lex cannot hide anything: if it is a module, the compiler
+            // rejects it with a better message than the lexer's; if not, it is never compiled.
+            Ok(text) => {
+                if let Ok(tokens) = TokenStream::from_str(text) {
+                    scan(&rules, &tokens.into_iter().collect::<Vec<_>>(), &mut found);
+                }
+            }
         }
+        violations.extend(
+            found
+                .0
+                .into_iter()
+                .map(|(line, reason, loom_only)| Violation {
+                    file: file.clone(),
+                    line,
+                    reason,
+                    loom_only,
+                }),
+        );
     }
     violations
+}
+
+/// What the policy refuses in one file: line, reason, and whether only the loom tier is refused.
+#[derive(Default)]
+struct Found(Vec<(usize, String, bool)>);
+
+impl Found {
+    /// Refuses the whole lab.
+    fn lab(&mut self, line: usize, reason: String) {
+        self.0.push((line, reason, false));
+    }
+
+    /// Refuses the lab's loom tier only.
+    fn loom_tier(&mut self, line: usize, reason: String) {
+        self.0.push((line, reason, true));
+    }
 }
 
 /// The `unsafe` construct that starts at `tokens[0]`, in a canonical spelling: the keyword
@@ -204,7 +221,7 @@ fn cfg_test_items(tokens: &[TokenTree]) -> BTreeSet<usize> {
 }
 
 /// Checks one token sequence and, recursively, every group in it.
-fn scan(rules: &Rules<'_>, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, String)) {
+fn scan(rules: &Rules<'_>, tokens: &[TokenTree], found: &mut Found) {
     let lab = rules.lab;
     let skipped = cfg_test_items(tokens);
     for (i, token) in tokens.iter().enumerate() {
@@ -219,7 +236,7 @@ fn scan(rules: &Rules<'_>, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, 
                     && is_punct(&tokens[i - 1], '#')
                     && first_ident(group.stream()).as_deref() == Some("path")
                 {
-                    refuse(
+                    found.lab(
                         line(token),
                         "`#[path]` may not point a module outside src/".into(),
                     );
@@ -227,20 +244,20 @@ fn scan(rules: &Rules<'_>, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, 
                 scan(
                     rules,
                     &group.stream().into_iter().collect::<Vec<_>>(),
-                    refuse,
+                    found,
                 );
             }
             TokenTree::Ident(ident) => {
                 let name = ident.to_string();
                 if name == "unsafe" && !lab.allows_unsafe {
-                    refuse(
+                    found.lab(
                         line(token),
                         format!("`unsafe` is not needed in {}", lab.name),
                     );
                 } else if name == "unsafe"
                     && !rules.stub_unsafe.contains(&unsafe_form(&tokens[i..]))
                 {
-                    refuse(
+                    found.lab(
                         line(token),
                         format!(
                             "`unsafe` other than the stub's own is not allowed in {}: keep \
@@ -249,16 +266,16 @@ fn scan(rules: &Rules<'_>, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, 
                         ),
                     );
                 } else if name == "extern" {
-                    refuse(
+                    found.lab(
                         line(token),
                         "`extern` (FFI or extern crates) is not allowed".into(),
                     );
                 } else if FORBIDDEN_MACROS.contains(&name.as_str())
                     && next.is_some_and(|t| is_punct(t, '!'))
                 {
-                    refuse(line(token), format!("the `{name}!` macro is not allowed"));
+                    found.lab(line(token), format!("the `{name}!` macro is not allowed"));
                 } else if ROOTS.contains(&name.as_str()) {
-                    check_root(lab, &name, &tokens[i + 1..], line(token), refuse);
+                    check_root(lab, &name, &tokens[i + 1..], line(token), found);
                 }
             }
             _ => {}
@@ -267,15 +284,9 @@ fn scan(rules: &Rules<'_>, tokens: &[TokenTree], refuse: &mut impl FnMut(usize, 
 }
 
 /// Checks what follows a crate root `root` (`std`, `core`, `alloc`).
-fn check_root(
-    lab: &Lab,
-    root: &str,
-    after: &[TokenTree],
-    line: usize,
-    refuse: &mut impl FnMut(usize, String),
-) {
+fn check_root(lab: &Lab, root: &str, after: &[TokenTree], line: usize, found: &mut Found) {
     if after.first().is_some_and(|t| is_ident(t, "as")) {
-        refuse(line, format!("renaming `{root}` is not allowed"));
+        found.lab(line, format!("renaming `{root}` is not allowed"));
         return;
     }
     let is_path = after.len() >= 3 && is_punct(&after[0], ':') && is_punct(&after[1], ':');
@@ -283,9 +294,9 @@ fn check_root(
         return;
     }
     match &after[2] {
-        TokenTree::Ident(module) => check_module(lab, root, &module.to_string(), line, refuse),
+        TokenTree::Ident(module) => check_module(lab, root, &module.to_string(), line, found),
         TokenTree::Punct(p) if p.as_char() == '*' => {
-            refuse(line, format!("glob imports of `{root}::*` are not allowed"))
+            found.lab(line, format!("glob imports of `{root}::*` are not allowed"))
         }
         TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => {
             let inner: Vec<TokenTree> = group.stream().into_iter().collect();
@@ -294,9 +305,9 @@ fn check_root(
                 if let (true, TokenTree::Ident(module)) = (starts_item, item) {
                     let module = module.to_string();
                     if module == "self" && inner.get(j + 1).is_some_and(|t| is_ident(t, "as")) {
-                        refuse(line, format!("renaming `{root}` is not allowed"));
+                        found.lab(line, format!("renaming `{root}` is not allowed"));
                     }
-                    check_module(lab, root, &module, line, refuse);
+                    check_module(lab, root, &module, line, found);
                 }
             }
         }
@@ -305,22 +316,16 @@ fn check_root(
 }
 
 /// Refuses `root::module` when the policy forbids `module`.
-fn check_module(
-    lab: &Lab,
-    root: &str,
-    module: &str,
-    line: usize,
-    refuse: &mut impl FnMut(usize, String),
-) {
+fn check_module(lab: &Lab, root: &str, module: &str, line: usize, found: &mut Found) {
     if let Some((_, why)) = FORBIDDEN_MODULES.iter().find(|(name, _)| *name == module) {
-        refuse(line, format!("`{root}::{module}` is not allowed: {why}"));
+        found.lab(line, format!("`{root}::{module}` is not allowed: {why}"));
     } else if lab.loom && FACADE_MODULES.contains(&module) {
-        refuse(
+        found.loom_tier(
             line,
             format!(
-                "`{root}::{module}` bypasses the lab's `sync` facade and {FACADE_ADVICE} \
-                 (`crate::sync`), which is std's on real threads and loom's under the model \
-                 checker; the loom tier is refused until then"
+                "`{root}::{module}` bypasses the lab's `sync` facade and would escape loom: take \
+                 it from the lab's `sync` module (`crate::sync`), which is std's on real threads \
+                 and loom's under the model checker; the loom tier is refused until then"
             ),
         );
     }
