@@ -211,12 +211,13 @@ fn try_acquire_takes_a_free_permit_even_while_the_count_is_locked() {
         probe::blocked_on_a_lock(1, ASLEEP, || taker.is_finished());
     }
     probe::release_lingering();
-    let took = taker.join();
-    if let Err(panic) = reader.join() {
-        std::panic::resume_unwind(panic);
-    }
+    let (took, read) = (taker.join(), reader.join());
+    let took = match (took, read) {
+        (_, Err(panic)) | (Err(panic), _) => std::panic::resume_unwind(panic),
+        (Ok(took), Ok(_)) => took,
+    };
     assert!(
-        took.unwrap_or(true),
+        took,
         "`try_acquire` returned `None` while the only permit was free, because another thread \
          held the count's lock at that moment: `try_acquire` may say no only when no permit is \
          free. Lock the count with `lock()`, which waits only for the other thread's short \
