@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Grades the fair and hostile corpora N times each (default 10) and prints every fixture whose
-# outcome or score varied between gradings, then how many did. Usage:
+# Grades the fair and hostile corpora N times each (default 10) and prints every lab of a
+# fixture whose outcome or score varied between gradings, then how many such lines. Usage:
 #   bash grader/bench/corpus-repeat.sh [N] [fixture,fixture,...]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,5 +18,5 @@ echo "graded $graded fixtures $gradings times each in $(( $(date +%s) - start ))
 if [ -n "$varied" ]; then
     echo "$varied"
 fi
-echo "fixtures whose outcome varied: $(printf '%s' "$varied" | grep -c . || true)"
+echo "outcomes that varied between gradings: $(printf '%s' "$varied" | grep -c . || true)"
 grep -E "^corpus: [a-z0-9-]+ +MISMATCH$" "$log" || true

@@ -436,11 +436,10 @@ fn explain_loom(reason: String) -> String {
 /// its own check), else the first panic in a test file (an assertion in a thread the test
 /// started), else the first panic.
 pub fn panic_message(stderr: &str, test_name: &str) -> Option<String> {
-    let panics: Vec<Panic<'_>> = stderr
-        .lines()
-        .enumerate()
-        .filter(|(_, line)| line.contains("panicked at "))
-        .map(|(at, line)| Panic::read(stderr, at, line))
+    let lines: Vec<&str> = stderr.lines().collect();
+    let panics: Vec<Panic<'_>> = (0..lines.len())
+        .filter(|&at| lines[at].contains("panicked at "))
+        .map(|at| Panic::read(&lines[at..]))
         .collect();
     let in_test_file = |panic: &&Panic<'_>| {
         ["tests/", "hidden/"]
@@ -467,8 +466,9 @@ struct Panic<'a> {
 }
 
 impl<'a> Panic<'a> {
-    /// The panic reported at line `at` of `stderr`, which is `line`.
-    fn read(stderr: &'a str, at: usize, line: &'a str) -> Self {
+    /// The panic reported by the first of `lines`, with its message in the lines after it.
+    fn read(lines: &[&'a str]) -> Self {
+        let line = lines[0];
         let (head, location) = line.split_once("panicked at ").unwrap_or((line, line));
         let thread = head.split('\'').nth(1).unwrap_or_default();
         let location = location.trim_end_matches(':');
@@ -478,9 +478,9 @@ impl<'a> Panic<'a> {
             .split_once("/.cargo/registry/src/")
             .and_then(|(_, rest)| rest.split_once('/'))
             .map_or(location, |(_, in_crate)| in_crate);
-        let message: Vec<&str> = stderr
-            .lines()
-            .skip(at + 1)
+        let message: Vec<&str> = lines[1..]
+            .iter()
+            .copied()
             .take_while(|line| !line.starts_with("note: ") && !line.starts_with("thread '"))
             .take(6)
             .collect();

@@ -1,21 +1,15 @@
 //! Visible tests of Lab 1.4 on real threads. Run them with `cargo test -p lab1-queue`.
 #![cfg(not(loom))]
 
-use std::sync::{Arc, Mutex, MutexGuard};
+mod todo;
+
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use lab1_queue::TaskQueue;
 use lab1_queue::sync::probe;
-
-/// One test at a time: the facade's probe (spurious wake-ups, the count of waiting threads)
-/// is shared by the whole test process.
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+use todo::is_todo;
 
 /// How long a test gives a thread to go to sleep in a wait (it takes microseconds).
 const ASLEEP: Duration = Duration::from_secs(3);
@@ -31,16 +25,6 @@ fn asleep<T>(before: usize, threads: usize, handles: &[&JoinHandle<T>]) -> bool 
     })
 }
 
-/// Whether a thread's panic is a `todo!()` still to fill in: then it is the test's outcome.
-fn unimplemented(panic: &(dyn std::any::Any + Send)) -> bool {
-    let message = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_default();
-    message.contains("not yet implemented")
-}
-
 /// Whether every thread of `handles` returns within [`WOKEN`].
 fn returns<T>(handles: &[&JoinHandle<T>]) -> bool {
     let deadline = Instant::now() + WOKEN;
@@ -52,7 +36,7 @@ fn returns<T>(handles: &[&JoinHandle<T>]) -> bool {
 
 #[test]
 fn items_come_out_in_the_order_they_went_in() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let queue = TaskQueue::new();
     for i in 0..3 {
         queue.put(i);
@@ -72,7 +56,7 @@ fn items_come_out_in_the_order_they_went_in() {
 
 #[test]
 fn join_returns_once_every_item_is_done() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let queue = TaskQueue::new();
     queue.put("R1");
     queue.put("R2");
@@ -85,7 +69,7 @@ fn join_returns_once_every_item_is_done() {
 
 #[test]
 fn a_waiting_getter_receives_an_item_put_later() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let queue = Arc::new(TaskQueue::new());
     let before = probe::waiting();
     let getter = {
@@ -115,7 +99,7 @@ fn a_waiting_getter_receives_an_item_put_later() {
 
 #[test]
 fn get_waits_again_after_a_spurious_wake_up() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let queue = Arc::new(TaskQueue::new());
     let before = probe::waiting();
     // The next wait returns at once with nothing put, as std allows any condition variable.
@@ -129,7 +113,7 @@ fn get_waits_again_after_a_spurious_wake_up() {
     if !waits_again {
         let outcome = getter.join();
         if let Err(panic) = outcome.as_ref()
-            && unimplemented(&**panic)
+            && is_todo(&**panic)
         {
             std::panic::resume_unwind(outcome.unwrap_err());
         }
@@ -158,7 +142,7 @@ fn get_waits_again_after_a_spurious_wake_up() {
 
 #[test]
 fn join_waits_again_after_a_spurious_wake_up() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let queue = Arc::new(TaskQueue::new());
     queue.put("R1");
     queue.get();
@@ -189,7 +173,7 @@ fn join_waits_again_after_a_spurious_wake_up() {
 
 #[test]
 fn every_thread_in_join_is_woken_by_the_last_task_done() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let queue = Arc::new(TaskQueue::new());
     queue.put("R1");
     queue.get();

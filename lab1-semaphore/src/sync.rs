@@ -573,6 +573,16 @@ pub mod probe {
         static LINGER: Cell<bool> = const { Cell::new(false) };
     }
 
+    /// One test at a time for as long as the result lives: the counts and the spurious
+    /// wake-ups here are shared by the whole test process, and `cargo test` runs a file's
+    /// tests side by side.
+    pub fn serial() -> MutexGuard<'static, ()> {
+        static SERIAL: Mutex<()> = Mutex::new(());
+        SERIAL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn state() -> MutexGuard<'static, State> {
         STATE
             .lock()

@@ -1,7 +1,7 @@
 //! Visible tests of Lab 1.3 on real threads. Run them with `cargo test -p lab1-semaphore`.
 #![cfg(not(loom))]
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
@@ -18,18 +18,9 @@ const PATIENCE: Duration = Duration::from_secs(5);
 /// How long a test gives a thread to go to sleep in `acquire` (it takes microseconds).
 const ASLEEP: Duration = Duration::from_secs(3);
 
-/// One test at a time: the facade's probe (spurious wake-ups, the count of waiting threads)
-/// is shared by the whole test process.
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 #[test]
 fn permits_run_out_at_the_limit() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let semaphore = Semaphore::new(3);
     let permits: Vec<_> = (0..3).filter_map(|_| semaphore.try_acquire()).collect();
     assert_eq!(
@@ -55,7 +46,7 @@ fn permits_run_out_at_the_limit() {
 
 #[test]
 fn a_waiting_thread_gets_a_returned_permit() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let semaphore = Arc::new(Semaphore::new(1));
     let held = semaphore.acquire();
     let waiting_before = probe::waiting();
@@ -89,7 +80,7 @@ fn a_waiting_thread_gets_a_returned_permit() {
 
 #[test]
 fn acquire_waits_again_after_a_spurious_wake_up() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let semaphore = Arc::new(Semaphore::new(1));
     let held = semaphore.acquire();
     assert!(
@@ -154,7 +145,7 @@ fn assert_free(semaphore: &Semaphore, expected: usize, made_with: usize, when: &
 
 #[test]
 fn at_most_three_devices_connect_at_once() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let devices = device_ips();
 
     // At most three: three devices and no other thread, each held inside `connect` until all
@@ -191,7 +182,7 @@ fn at_most_three_devices_connect_at_once() {
 
 #[test]
 fn try_acquire_takes_a_free_permit_even_while_the_count_is_locked() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let semaphore = Arc::new(Semaphore::new(1));
     // A thread reads the count and, on its way, holds the count's lock for a while.
     let reader = {
@@ -227,7 +218,7 @@ fn try_acquire_takes_a_free_permit_even_while_the_count_is_locked() {
 
 #[test]
 fn every_device_is_connected_once_in_input_order() {
-    let _serial = serial();
+    let _serial = probe::serial();
     let devices = device_ips();
     // The first device finishes last, on every run: it waits until the last device has
     // finished. Results in finishing order would put it at the end. (The
