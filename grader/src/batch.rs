@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
 use crate::catalog::Lab;
-use crate::collect::{CollectError, collect};
+use crate::collect::{CollectError, collect, find_workspace};
 use crate::grade::{ALL_TIERS, Grader, LabSubmission};
 use crate::report::{LabReport, Report};
 use crate::rubric::Rubric;
@@ -161,43 +161,53 @@ impl Batch<'_> {
         Ok(Outcome::Graded(report))
     }
 
-    /// Grades `student`'s folder, or the folder their zip unpacks to; a zip that cannot be
-    /// unpacked scores zero on every lab, with the reason.
+    /// Grades `student`'s workspace: their folder, or what their zip unpacks to, or the one
+    /// folder either wraps ([`find_workspace`]). A zip that cannot be unpacked, or no
+    /// workspace, scores zero on every lab, with one reason for all of them.
     fn grade(&self, student: &Student) -> Result<Report> {
-        if !unzip::is_zip(&student.path) {
-            return self
-                .grader
-                .grade_submission(self.rubric, &student.path, self.labs, |_| {});
-        }
-        let unpacked = self.grader.temp_folder("unpacked")?;
-        match unzip::unpack(&student.path, unpacked.path()) {
+        let unpacked;
+        let handed_in = if unzip::is_zip(&student.path) {
+            unpacked = self.grader.temp_folder("unpacked")?;
+            if let Err(error) = unzip::unpack(&student.path, unpacked.path()) {
+                let file = student.path.file_name().unwrap_or_default();
+                return self.not_a_submission(student, format!("{}: {error}", file.display()));
+            }
+            unpacked.path()
+        } else {
+            &student.path
+        };
+        match find_workspace(handed_in) {
             Ok(root) => self
                 .grader
                 .grade_submission(self.rubric, &root, self.labs, |_| {}),
             Err(error) => {
+                let inner = handed_in.to_string_lossy().into_owned();
                 let file = student.path.file_name().unwrap_or_default();
-                let unreadable = || CollectError::Unreadable {
-                    path: file.to_string_lossy().into_owned(),
-                    reason: error.to_string(),
-                };
-                let submissions = self
-                    .labs
-                    .iter()
-                    .map(|lab| LabSubmission {
-                        lab,
-                        sources: Err(unreadable()),
-                        tiers: ALL_TIERS,
-                    })
-                    .collect();
-                let reports = self
-                    .labs
-                    .iter()
-                    .zip(self.grader.grade_labs(submissions)?)
-                    .map(|(lab, outcomes)| LabReport::new(lab.name, outcomes, self.rubric))
-                    .collect();
-                Ok(Report::new(&student.id, reports))
+                let reason = error.to_string().replace(&inner, &file.to_string_lossy());
+                self.not_a_submission(student, reason)
             }
         }
+    }
+
+    /// The report of a `student` whose hand-in is not a workspace, for `reason`: every test of
+    /// every lab fails with it.
+    fn not_a_submission(&self, student: &Student, reason: String) -> Result<Report> {
+        let submissions = self
+            .labs
+            .iter()
+            .map(|lab| LabSubmission {
+                lab,
+                sources: Err(CollectError::NotASubmission(reason.clone())),
+                tiers: ALL_TIERS,
+            })
+            .collect();
+        let reports = self
+            .labs
+            .iter()
+            .zip(self.grader.grade_labs(submissions)?)
+            .map(|(lab, outcomes)| LabReport::new(lab.name, outcomes, self.rubric))
+            .collect();
+        Ok(Report::new(&student.id, reports))
     }
 
     /// Where `student`'s results go: a folder named after the id, made safe as a file name.
@@ -228,9 +238,10 @@ impl Batch<'_> {
             hash.update(fs::read(submission).unwrap_or_default());
             return format!("{:x}", hash.finalize());
         }
+        let root = find_workspace(submission).unwrap_or_else(|_| submission.to_path_buf());
         for lab in self.labs {
             hash.update(lab.name);
-            match collect(submission, lab.name) {
+            match collect(&root, lab.name) {
                 Ok(sources) => {
                     for (path, bytes) in &sources.files {
                         hash.update(path.to_string_lossy().as_bytes());
@@ -284,7 +295,7 @@ pub fn write_whole(path: &Path, text: &str) -> Result<()> {
 }
 
 /// `grades.csv`: one row per student: id, each lab's points, the total, the most, and why
-/// each lab that earned nothing earned nothing.
+/// each lab that earned nothing earned nothing; labs that share a reason share one mention.
 pub fn grades_csv(labs: &[&Lab], class: &[(String, Report)]) -> Result<String> {
     let mut csv = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["student".to_owned()];
@@ -293,7 +304,7 @@ pub fn grades_csv(labs: &[&Lab], class: &[(String, Report)]) -> Result<String> {
     csv.write_record(&header)?;
     for (student, report) in class {
         let mut row = vec![student.clone()];
-        let mut zero_reasons = Vec::new();
+        let mut zero_reasons: Vec<(Vec<&str>, &str)> = Vec::new();
         for lab in labs {
             let lab_report = report.labs.iter().find(|l| l.lab == lab.name);
             row.push(lab_report.map_or(0.0, |l| l.score).to_string());
@@ -307,13 +318,43 @@ pub fn grades_csv(labs: &[&Lab], class: &[(String, Report)]) -> Result<String> {
                     .find(|test| !test.passed)
                     .and_then(|test| test.reason.lines().next())
                     .unwrap_or("no test passed");
-                zero_reasons.push(format!("{}: {reason}", lab.name));
+                match zero_reasons.iter_mut().find(|(_, said)| *said == reason) {
+                    Some((named, _)) => named.push(lab.name),
+                    None => zero_reasons.push((vec![lab.name], reason)),
+                }
             }
         }
         row.push(report.score.to_string());
         row.push(report.max_score.to_string());
+        let zero_reasons: Vec<String> = zero_reasons
+            .iter()
+            .map(|(named, reason)| format!("{}: {reason}", named.join(", ")))
+            .collect();
         row.push(zero_reasons.join("; "));
         csv.write_record(&row)?;
+    }
+    Ok(String::from_utf8(csv.into_inner()?)?)
+}
+
+/// `tests.csv`: one row per student and failed test (student, lab, tier, test, points, most,
+/// the reason's first line), so a partly failed lab says which tests it lost and why.
+pub fn failed_tests_csv(class: &[(String, Report)]) -> Result<String> {
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(["student", "lab", "tier", "test", "points", "max", "reason"])?;
+    for (student, report) in class {
+        for lab in &report.labs {
+            for test in lab.tests.iter().filter(|test| !test.passed) {
+                csv.write_record([
+                    student.as_str(),
+                    &lab.lab,
+                    &test.tier.to_string(),
+                    &test.name,
+                    &test.score.to_string(),
+                    &test.max_score.to_string(),
+                    test.reason.lines().next().unwrap_or(""),
+                ])?;
+            }
+        }
     }
     Ok(String::from_utf8(csv.into_inner()?)?)
 }

@@ -5,6 +5,9 @@
 //! file, and come from the grader's pristine copy. Symbolic links are never followed: a lab folder or `src/` that is
 //! a link is not collected, nor is a lab without a regular `src/lib.rs` (there is nothing to
 //! build), nor a file over [`MAX_FILE_BYTES`].
+//!
+//! First, [`find_workspace`] finds the submission's root in what was handed in: the folder
+//! itself, or the one folder it wraps.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -12,6 +15,8 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 use walkdir::WalkDir;
+
+use crate::catalog::{LABS, lab};
 
 /// Files under `src/` that always come from the pristine copy.
 pub const PRISTINE_SRC_FILES: &[&str] = &["sync.rs", "log.rs", "main.rs"];
@@ -52,6 +57,10 @@ pub enum CollectError {
         /// Its size.
         bytes: u64,
     },
+    /// What was handed in is not a copy of the workspace: [`WorkspaceError`], or a zip that
+    /// cannot be unpacked.
+    #[error("{0}")]
+    NotASubmission(String),
     /// A file or folder could not be read.
     #[error("cannot read {path}: {reason}")]
     Unreadable {
@@ -65,6 +74,149 @@ pub enum CollectError {
 /// The largest student source file taken, in bytes: far above any lab's, far below what
 /// would cost the grader memory.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Why a folder handed in is not a copy of the workspace, said once for all its labs.
+#[derive(Debug, Error)]
+pub enum WorkspaceError {
+    /// The folder cannot be listed.
+    #[error("cannot read {folder}: {reason}")]
+    Unreadable {
+        /// The folder, as given.
+        folder: String,
+        /// What the system said.
+        reason: String,
+    },
+    /// The folder holds nothing.
+    #[error("{folder} is empty: hand in your copy of the workspace, the folder that holds {labs}")]
+    Empty {
+        /// The folder, as given.
+        folder: String,
+        /// The labs' folder names.
+        labs: String,
+    },
+    /// The folder is one lab's folder, not the workspace that holds the labs.
+    #[error(
+        "{folder} is the {lab} folder alone: hand in the workspace folder that holds it (its \
+         parent), where each lab is a folder"
+    )]
+    OneLab {
+        /// The folder, as given.
+        folder: String,
+        /// The lab it is.
+        lab: String,
+    },
+    /// Neither the folder nor a single folder inside it holds a lab folder.
+    #[error(
+        "{folder} holds no lab folder ({labs}), and neither does a single folder inside it; it \
+         holds {found}"
+    )]
+    NoLabs {
+        /// The folder, as given.
+        folder: String,
+        /// The labs' folder names.
+        labs: String,
+        /// The first few names found at its top.
+        found: String,
+    },
+}
+
+/// How many names [`WorkspaceError::NoLabs`] quotes.
+const NAMES_QUOTED: usize = 5;
+
+/// The root of the submission handed in as `folder`: `folder` itself when a lab folder is at
+/// its top, or else the one folder it wraps (hidden entries and `__MACOSX` aside, as "compress
+/// this folder" and "download ZIP" make) when a lab folder is at that one's top.
+pub fn find_workspace(folder: &Path) -> Result<PathBuf, WorkspaceError> {
+    let shown = folder.display().to_string();
+    let entries = visible_entries(folder).map_err(|error| WorkspaceError::Unreadable {
+        folder: shown.clone(),
+        reason: error.to_string(),
+    })?;
+    if holds_a_lab(&entries) {
+        return Ok(folder.to_path_buf());
+    }
+    if let [only] = entries.as_slice()
+        && only.is_dir()
+        && visible_entries(only).is_ok_and(|inner| holds_a_lab(&inner))
+    {
+        return Ok(only.clone());
+    }
+    let labs = LABS
+        .iter()
+        .map(|lab| lab.name)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if entries.is_empty() {
+        return Err(WorkspaceError::Empty {
+            folder: shown,
+            labs,
+        });
+    }
+    if let Some(lab) = lab_folder(folder) {
+        return Err(WorkspaceError::OneLab { folder: shown, lab });
+    }
+    let mut names: Vec<String> = entries
+        .iter()
+        .take(NAMES_QUOTED)
+        .map(|path| {
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if path.is_dir() {
+                format!("{name}/")
+            } else {
+                name.into_owned()
+            }
+        })
+        .collect();
+    if entries.len() > NAMES_QUOTED {
+        names.push(format!("and {} more", entries.len() - NAMES_QUOTED));
+    }
+    Err(WorkspaceError::NoLabs {
+        folder: shown,
+        labs,
+        found: names.join(", "),
+    })
+}
+
+/// The entries at the top of `folder`, by name, without hidden ones and `__MACOSX`.
+fn visible_entries(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut entries = Vec::new();
+    for entry in fs::read_dir(folder)? {
+        let name = entry?.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with('.') && name != "__MACOSX" {
+            entries.push(folder.join(&*name));
+        }
+    }
+    entries.sort();
+    Ok(entries)
+}
+
+/// Whether one of `entries` is a lab's folder (a real folder, not a link).
+fn holds_a_lab(entries: &[PathBuf]) -> bool {
+    entries.iter().any(|path| {
+        path.file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| lab(name).is_some())
+            && path.symlink_metadata().is_ok_and(|meta| meta.is_dir())
+    })
+}
+
+/// The lab whose folder `folder` is: by its name, or by the package its `Cargo.toml` names.
+fn lab_folder(folder: &Path) -> Option<String> {
+    let by_name = folder
+        .canonicalize()
+        .ok()?
+        .file_name()
+        .and_then(|name| name.to_str())
+        .and_then(lab)
+        .map(|lab| lab.name.to_owned());
+    by_name.or_else(|| {
+        let manifest: toml::Table =
+            toml::from_str(&fs::read_to_string(folder.join("Cargo.toml")).ok()?).ok()?;
+        let name = manifest.get("package")?.get("name")?.as_str()?;
+        lab(name).map(|lab| lab.name.to_owned())
+    })
+}
 
 /// The student's `.rs` files of `lab` in `submission` (a copy of the workspace).
 pub fn collect(submission: &Path, lab: &str) -> Result<Sources, CollectError> {

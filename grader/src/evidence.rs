@@ -26,7 +26,8 @@ pub fn new_secret() -> String {
 }
 
 /// The line a test prints, and only prints, when its body ran to the end (on a line of its
-/// own: it starts with a newline, since libtest leaves `test name ... ` unterminated).
+/// own: the statement injected prints a newline before it, since libtest may leave
+/// `test name ... ` unterminated).
 pub fn marker(secret: &str, test: &str) -> String {
     format!("{secret} passed {test}")
 }
@@ -35,6 +36,18 @@ pub fn marker(secret: &str, test: &str) -> String {
 pub fn has_evidence(stdout: &str, secret: &str, test: &str) -> bool {
     let marker = marker(secret, test);
     stdout.lines().any(|line| line == marker)
+}
+
+/// `output` as a report may show it: without the evidence lines of `secret`, and with the
+/// secret masked anywhere else it appears.
+pub fn without_evidence(output: &str, secret: &str) -> String {
+    let mut kept = String::with_capacity(output.len());
+    for line in output.split_inclusive('\n') {
+        if !line.starts_with(secret) || !line.contains(" passed ") {
+            kept.push_str(line);
+        }
+    }
+    kept.replace(secret, "<secret>")
 }
 
 /// `source` with every top-level test function reporting `secret` at the end of its body.
@@ -123,6 +136,15 @@ mod tests {
         );
         assert!(rewritten.contains("s3cret passed {TEST}"));
         syn::parse_file(&rewritten).expect("the rewritten file still parses");
+    }
+
+    #[test]
+    fn reports_show_no_evidence_line_and_no_secret() {
+        let output = "running 1 test\ntest adds ... \ns3cret passed adds\nok\nsaw s3cret\n";
+        assert_eq!(
+            without_evidence(output, "s3cret"),
+            "running 1 test\ntest adds ... \nok\nsaw <secret>\n"
+        );
     }
 
     #[test]

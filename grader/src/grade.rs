@@ -21,7 +21,7 @@ use tempfile::TempDir;
 use crate::catalog::{Lab, TestId, Tier, expected_tests};
 use crate::collect::{CollectError, Sources, collect};
 use crate::compile::{Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests};
-use crate::evidence::{has_evidence, new_secret};
+use crate::evidence::{has_evidence, new_secret, without_evidence};
 use crate::report::{LabReport, Report};
 use crate::rubric::Rubric;
 use crate::run::{Finished, Limits, run_test};
@@ -343,7 +343,7 @@ impl Grader {
 /// Runs one test and judges it on evidence.
 fn judge(test: &TestId, executable: &Path, secret: &str, limits: Limits) -> Result<TestOutcome> {
     let finished = run_test(executable, &test.name, limits, &[])?;
-    let output = format!("{}{}", finished.stdout, finished.stderr);
+    let output = without_evidence(&format!("{}{}", finished.stdout, finished.stderr), secret);
     let evidence = has_evidence(&finished.stdout, secret, &test.name);
     let exited_ok = finished.status.is_some_and(|status| status.success());
     if evidence && exited_ok {
@@ -364,7 +364,7 @@ fn judge(test: &TestId, executable: &Path, secret: &str, limits: Limits) -> Resu
             reason = format!("{reason}\n{found}");
         }
     }
-    Ok(failed(test, &reason, output.replace(secret, "<secret>")))
+    Ok(failed(test, &reason, output))
 }
 
 /// Why the test `test_name`, whose process did not pass, failed, from what it left behind.

@@ -8,8 +8,9 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use grader::batch::{Batch, Outcome, discover, grades_csv, write_whole};
+use grader::batch::{Batch, Outcome, discover, failed_tests_csv, grades_csv, write_whole};
 use grader::catalog::{LABS, Lab, lab};
+use grader::collect::find_workspace;
 use grader::compile::{BuildLimits, fetch_dependencies};
 use grader::grade::Grader;
 use grader::report::Report;
@@ -66,7 +67,7 @@ enum Command {
     Batch {
         /// The class folder.
         class: PathBuf,
-        /// Where results go: `grades.csv`, `report.html`, `students/<id>/`.
+        /// Where results go: `grades.csv`, `failed-tests.csv`, `report.html`, `students/<id>/`.
         #[arg(long)]
         out: PathBuf,
         /// Students graded at once.
@@ -146,13 +147,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("no submission folder at {}", submission.display());
             }
             let rubric = Rubric::load(&rubric_path(&pristine, rubric))?;
+            let submission = find_workspace(&submission)?;
             let grader = Grader {
                 on_stage: Some(print_stage),
                 ..grader(&pristine, cli.cache, timeout, jobs)?
             };
             let report = grade(&grader, &rubric, &submission, &chosen_labs(&labs))?;
             let text = match format {
-                Format::Table => report.table(),
+                Format::Table => report.table(terminal_width(out.is_none())),
                 Format::Json => serde_json::to_string_pretty(&report)? + "\n",
                 Format::Gradescope => serde_json::to_string_pretty(&report.gradescope())? + "\n",
             };
@@ -265,6 +267,7 @@ fn batch_results(
         }
     }
     write_whole(&out.join("grades.csv"), &grades_csv(labs, &class)?)?;
+    write_whole(&out.join("failed-tests.csv"), &failed_tests_csv(&class)?)?;
     write_whole(&out.join("report.html"), &class_report::render(&class))?;
     println!(
         "{graded} graded, {unchanged} unchanged since the last run, {} failed; results in {}",
@@ -298,6 +301,15 @@ fn grader(pristine: &Path, cache: Option<PathBuf>, timeout: u64, jobs: usize) ->
         on_stage: None,
         jobs,
     })
+}
+
+/// The terminal's width in columns when the report goes to standard output and that is a
+/// terminal; `None` (never wrap) for a file or a pipe.
+fn terminal_width(to_stdout: bool) -> Option<u16> {
+    if !to_stdout || !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        return None;
+    }
+    Some(comfy_table::Table::new().width().unwrap_or(120))
 }
 
 /// Says on stderr that a stage of grading starts.

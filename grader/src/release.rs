@@ -1,9 +1,11 @@
 //! The student release: the workspace students clone, without what only the grader may see.
 //!
 //! It holds every lab crate with its stubs, visible tests, README and demo; a root
-//! `Cargo.toml` whose members are the labs alone; a `Cargo.lock` pruned to what they use (with
-//! the pristine versions); a students' README and a GitHub Classroom workflow that runs the
-//! visible tests. It never holds `solutions`, `grader` (rubric included), a lab's `hidden/`
+//! `Cargo.toml` whose members are the labs alone and whose shared dependencies are only those
+//! the labs use; a `Cargo.lock` pruned to what they use (with the pristine versions); a
+//! `rust-toolchain.toml` pinning the Rust version the release was written with; a students'
+//! README and a GitHub Classroom workflow that runs the visible tests, caching cargo's
+//! downloads and build between pushes. It never holds `solutions`, `grader` (rubric included), a lab's `hidden/`
 //! tests, or a manifest entry that names them.
 
 use std::fs;
@@ -43,6 +45,7 @@ pub fn write_release(pristine: &Path, out: &Path) -> Result<Vec<PathBuf>> {
         copy_lab(&pristine.join(lab.name), &out.join(lab.name))?;
     }
     write(out, "Cargo.toml", &root_manifest(pristine)?)?;
+    write(out, "rust-toolchain.toml", &toolchain_file()?)?;
     fs::copy(pristine.join("Cargo.lock"), out.join("Cargo.lock"))
         .context("cannot copy Cargo.lock")?;
     prune_lock_file(out)?;
@@ -113,11 +116,22 @@ fn lab_manifest(manifest: &str) -> Result<String> {
     Ok(toml::to_string(&table)?)
 }
 
-/// The release's root manifest: the pristine one with the labs as its only members.
+/// The release's root manifest: the pristine one with the labs as its only members, and of
+/// its `[workspace.dependencies]` only those a lab's manifest names.
 fn root_manifest(pristine: &Path) -> Result<String> {
     let text = fs::read_to_string(pristine.join("Cargo.toml"))
         .context("cannot read the pristine Cargo.toml")?;
     let mut table: toml::Table = toml::from_str(&text)?;
+    let mut used = Vec::new();
+    for lab in LABS {
+        let path = pristine.join(lab.name).join("Cargo.toml");
+        let manifest: toml::Table = toml::from_str(
+            &fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| format!("cannot parse {}", path.display()))?;
+        used.extend(dependency_names(&manifest));
+    }
     let workspace = table
         .get_mut("workspace")
         .and_then(toml::Value::as_table_mut)
@@ -127,9 +141,47 @@ fn root_manifest(pristine: &Path) -> Result<String> {
         toml::Value::Array(LABS.iter().map(|lab| lab.name.into()).collect()),
     );
     workspace.remove("default-members");
+    if let Some(toml::Value::Table(shared)) = workspace.get_mut("dependencies") {
+        shared.retain(|name, _| used.iter().any(|used| used == name));
+    }
     Ok(format!(
         "# The student release of the concurrency labs, written by `grader release`.\n\n{}",
         toml::to_string(&table)?
+    ))
+}
+
+/// The names of every dependency a crate's `manifest` declares, for any target or kind.
+fn dependency_names(manifest: &toml::Table) -> Vec<String> {
+    const KINDS: [&str; 3] = ["dependencies", "dev-dependencies", "build-dependencies"];
+    let targets = manifest
+        .get("target")
+        .and_then(toml::Value::as_table)
+        .into_iter()
+        .flat_map(|targets| targets.values().filter_map(toml::Value::as_table));
+    std::iter::once(manifest)
+        .chain(targets)
+        .flat_map(|table| KINDS.iter().filter_map(|kind| table.get(*kind)))
+        .filter_map(toml::Value::as_table)
+        .flat_map(|deps| deps.keys().cloned())
+        .collect()
+}
+
+/// `rust-toolchain.toml` pinning the version of the `rustc` that cargo runs here, so that
+/// students build with the compiler the grader was checked with.
+fn toolchain_file() -> Result<String> {
+    let output = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .context("cannot run rustc --version")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let version = text
+        .split_whitespace()
+        .nth(1)
+        .filter(|version| output.status.success() && !version.is_empty())
+        .with_context(|| format!("rustc --version printed {text:?}"))?;
+    Ok(format!(
+        "# The Rust version the labs were written and graded with; rustup installs it.\n\
+         [toolchain]\nchannel = \"{version}\"\ncomponents = [\"rustfmt\", \"clippy\"]\n"
     ))
 }
 
@@ -190,6 +242,18 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_dependency_is_named() {
+        let manifest: toml::Table = toml::from_str(
+            "[dependencies]\ntokio.workspace = true\n[dev-dependencies]\nrand = \"1\"\n\
+             [target.'cfg(loom)'.dependencies]\nloom.workspace = true\n",
+        )
+        .unwrap();
+        let mut names = dependency_names(&manifest);
+        names.sort();
+        assert_eq!(names, ["loom", "rand", "tokio"]);
+    }
+
+    #[test]
     fn the_workflow_runs_every_labs_visible_tests() {
         let workflow = classroom_workflow(LABS);
         for lab in LABS {
@@ -201,5 +265,6 @@ mod tests {
         assert!(workflow.contains("runners: lab1_race,lab1_lock,"));
         assert!(workflow.contains("LAB1_RACE_RESULTS: \"${{steps.lab1_race.outputs.result}}\""));
         assert!(!workflow.contains("LABS_"));
+        assert!(workflow.contains("uses: actions/cache@v4"));
     }
 }

@@ -185,14 +185,19 @@ impl Report {
         )
     }
 
-    /// The report as a terminal table: one row per test, with its reason when it failed.
-    pub fn table(&self) -> String {
+    /// The report as a table: one row per test, with its reason when it failed. Cells wrap to
+    /// fit `width` columns, or never when `width` is `None` (a file, a pipe).
+    pub fn table(&self, width: Option<u16>) -> String {
         let mut table = Table::new();
         table
             .load_style(comfy_table::presets::ASCII_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(120)
             .set_header(["lab", "tier", "test", "points", "reason"]);
+        match width {
+            Some(width) => table
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(width),
+            None => table.set_content_arrangement(ContentArrangement::Disabled),
+        };
         for lab in &self.labs {
             for test in &lab.tests {
                 let reason: Vec<&str> = test.reason.lines().take(3).collect();

@@ -3,17 +3,14 @@
 //! A zip comes from a student, so it is unpacked with care: only regular files and folders,
 //! only at paths that stay inside the destination (no `..`, no absolute paths, no symbolic
 //! links), and at most [`MAX_UNPACKED_BYTES`] in all, so a zip bomb fails instead of filling
-//! the disk. A zip whose only top-level entry is a folder other than a lab's (as "compress
-//! this folder" makes) is graded from inside that folder.
+//! the disk. Where the workspace is inside it, [`crate::collect::find_workspace`] says.
 
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use thiserror::Error;
 use zip::ZipArchive;
-
-use crate::catalog::lab;
 
 /// The most bytes a submission's zip may unpack to.
 pub const MAX_UNPACKED_BYTES: u64 = 64 << 20;
@@ -21,9 +18,13 @@ pub const MAX_UNPACKED_BYTES: u64 = 64 << 20;
 /// Why a zip could not be unpacked: the student's mistake, reported as the reason.
 #[derive(Debug, Error)]
 pub enum UnzipError {
-    /// The file is not a zip archive, or is damaged.
-    #[error("not a readable zip file: {0}")]
+    /// The file is not a zip archive, or is damaged (what the zip library said is kept for
+    /// the instructor, not shown).
+    #[error("it is not a zip file, or it is damaged: zip the workspace folder again")]
     Unreadable(#[from] zip::result::ZipError),
+    /// The archive holds no file.
+    #[error("the zip is empty: zip the workspace folder, with the labs in it")]
+    Empty,
     /// The archive unpacks to more than [`MAX_UNPACKED_BYTES`].
     #[error("the zip unpacks to more than {} MiB", MAX_UNPACKED_BYTES >> 20)]
     TooLarge,
@@ -40,10 +41,12 @@ pub fn is_zip(path: &Path) -> bool {
             .is_some_and(|ext| ext.eq_ignore_ascii_case("zip"))
 }
 
-/// Unpacks the zip file `zip` into the empty folder `into`, and returns the submission's
-/// root: `into`, or the one folder the zip holds at its top when that is not a lab folder.
-pub fn unpack(zip: &Path, into: &Path) -> Result<PathBuf, UnzipError> {
+/// Unpacks the zip file `zip` into the empty folder `into`.
+pub fn unpack(zip: &Path, into: &Path) -> Result<(), UnzipError> {
     let mut archive = ZipArchive::new(File::open(zip)?)?;
+    if archive.file_names().all(|name| name.ends_with('/')) {
+        return Err(UnzipError::Empty);
+    }
     let mut budget = MAX_UNPACKED_BYTES;
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index)?;
@@ -68,18 +71,7 @@ pub fn unpack(zip: &Path, into: &Path) -> Result<PathBuf, UnzipError> {
         }
         budget -= written;
     }
-    let top: Vec<PathBuf> = fs::read_dir(into)?
-        .map(|entry| entry.map(|entry| entry.path()))
-        .collect::<Result<_, _>>()?;
-    let is_lab = |path: &Path| {
-        path.file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| lab(name).is_some())
-    };
-    match top.as_slice() {
-        [only] if only.is_dir() && !is_lab(only) => Ok(only.clone()),
-        _ => Ok(into.to_path_buf()),
-    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -108,9 +100,21 @@ mod tests {
         zip_of(&zip, &[("alice/lab1-race/src/lib.rs", b"pub fn f() {}")]);
         let into = dir.path().join("unpacked");
         fs::create_dir(&into).unwrap();
-        let root = unpack(&zip, &into).unwrap();
+        unpack(&zip, &into).unwrap();
+        let root = crate::collect::find_workspace(&into).unwrap();
         assert_eq!(root, into.join("alice"));
         assert!(root.join("lab1-race/src/lib.rs").is_file());
+    }
+
+    #[test]
+    fn an_empty_zip_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let zip = dir.path().join("empty.zip");
+        zip_of(&zip, &[]);
+        let into = dir.path().join("unpacked");
+        fs::create_dir(&into).unwrap();
+        let error = unpack(&zip, &into).unwrap_err();
+        assert!(matches!(error, UnzipError::Empty), "{error}");
     }
 
     #[test]
@@ -127,9 +131,13 @@ mod tests {
         );
         let into = dir.path().join("unpacked");
         fs::create_dir(&into).unwrap();
-        let root = unpack(&zip, &into).unwrap();
+        unpack(&zip, &into).unwrap();
         assert!(!dir.path().join("escaped.rs").exists());
-        assert_eq!(root, into, "a lone lab folder is not the submission's root");
+        let root = crate::collect::find_workspace(&into).unwrap();
+        assert_eq!(
+            root, into,
+            "a lab folder at the top is the submission's root"
+        );
         assert!(root.join("lab1-race/src/lib.rs").is_file());
     }
 
@@ -147,9 +155,11 @@ mod tests {
         fs::write(&damaged, b"PK not really").unwrap();
         let into = dir.path().join("damaged");
         fs::create_dir(&into).unwrap();
-        assert!(matches!(
-            unpack(&damaged, &into),
-            Err(UnzipError::Unreadable(_))
-        ));
+        let error = unpack(&damaged, &into).unwrap_err();
+        assert!(matches!(error, UnzipError::Unreadable(_)));
+        assert_eq!(
+            error.to_string(),
+            "it is not a zip file, or it is damaged: zip the workspace folder again"
+        );
     }
 }

@@ -105,7 +105,7 @@ fn a_class_is_graded_each_student_alone_and_resumably() {
 }
 
 #[test]
-fn zipped_submissions_are_graded_and_a_damaged_zip_scores_zero_with_its_reason() {
+fn zipped_submissions_are_graded_and_what_is_not_a_workspace_scores_zero_with_one_reason() {
     let reference = fs::read(pristine().join("solutions/lab1-race/src/lib.rs")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (class, out) = (dir.path().join("class"), dir.path().join("out"));
@@ -119,17 +119,57 @@ fn zipped_submissions_are_graded_and_a_damaged_zip_scores_zero_with_its_reason()
     std::io::Write::write_all(&mut zip, &reference).unwrap();
     zip.finish().unwrap();
     fs::write(class.join("erin.zip"), b"PK but not a zip").unwrap();
+    zip::ZipWriter::new(fs::File::create(class.join("fay.zip")).unwrap())
+        .finish()
+        .unwrap();
+    fs::create_dir_all(class.join("gil/notes")).unwrap();
 
-    let first = batch(&class, &out, &[]);
-    assert!(first.contains("2 graded, 0 unchanged"), "{first}");
+    let first = batch(&class, &out, &["--lab", "lab1-lock"]);
+    assert!(first.contains("4 graded, 0 unchanged"), "{first}");
     let csv = fs::read_to_string(out.join("grades.csv")).unwrap();
     let dave: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
     assert_eq!(dave[0], "dave", "{csv}");
     assert_eq!(dave[1], dave[3], "dave's zip should earn full marks: {csv}");
-    let erin = csv.lines().nth(2).unwrap();
+    let zero_reasons: Vec<(String, String)> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|row| {
+            let row = row.unwrap();
+            (row[0].to_owned(), row[row.len() - 1].to_owned())
+        })
+        .collect();
+    assert_eq!(
+        zero_reasons[1..],
+        [
+            (
+                "erin".to_owned(),
+                "lab1-race, lab1-lock: erin.zip: it is not a zip file, or it is damaged: zip the \
+                 workspace folder again"
+                    .to_owned()
+            ),
+            (
+                "fay".to_owned(),
+                "lab1-race, lab1-lock: fay.zip: the zip is empty: zip the workspace folder, with \
+                 the labs in it"
+                    .to_owned()
+            ),
+            (
+                "gil".to_owned(),
+                "lab1-race, lab1-lock: gil holds no lab folder (lab1-race, lab1-lock, \
+                 lab1-semaphore, lab1-queue, lab2-async), and neither does a single folder \
+                 inside it; it holds notes/"
+                    .to_owned()
+            ),
+        ],
+        "one reason for all the labs of a hand-in that is not a workspace: {csv}"
+    );
+    let failed = fs::read_to_string(out.join("failed-tests.csv")).unwrap();
     assert!(
-        erin.starts_with("erin,0,0,") && erin.contains("erin.zip: not a readable zip file"),
-        "{csv}"
+        failed.starts_with("student,lab,tier,test,points,max,reason\n"),
+        "{failed}"
+    );
+    assert!(
+        !failed.contains("\ndave,lab1-race,") && failed.contains("\nerin,lab1-lock,visible,"),
+        "dave failed no lab1-race test, erin every test: {failed}"
     );
 }
 

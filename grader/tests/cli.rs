@@ -60,8 +60,51 @@ fn an_unknown_lab_is_refused_with_the_known_ones() {
 }
 
 #[test]
-fn an_empty_submission_scores_zero_with_a_reason_per_lab() {
+fn a_folder_that_is_not_a_workspace_is_one_line() {
+    let empty = tempfile::tempdir().unwrap();
+    fails_with_one_line(
+        grader().arg("grade").arg(empty.path()),
+        &format!(
+            "grader: {} is empty: hand in your copy of the workspace, the folder that holds \
+             lab1-race, lab1-lock, lab1-semaphore, lab1-queue, lab2-async",
+            empty.path().display()
+        ),
+    );
+
+    let no_labs = tempfile::tempdir().unwrap();
+    std::fs::write(no_labs.path().join("notes.txt"), "").unwrap();
+    std::fs::create_dir_all(no_labs.path().join("lab1_lock/src")).unwrap();
+    std::fs::create_dir_all(no_labs.path().join("target")).unwrap();
+    fails_with_one_line(
+        grader().arg("grade").arg(no_labs.path()),
+        &format!(
+            "grader: {} holds no lab folder (lab1-race, lab1-lock, lab1-semaphore, lab1-queue, \
+             lab2-async), and neither does a single folder inside it; it holds lab1_lock/, \
+             notes.txt, target/",
+            no_labs.path().display()
+        ),
+    );
+
+    let parent = tempfile::tempdir().unwrap();
+    let one_lab = parent.path().join("lab1-lock");
+    std::fs::create_dir_all(one_lab.join("src")).unwrap();
+    std::fs::write(one_lab.join("src/lib.rs"), "").unwrap();
+    fails_with_one_line(
+        grader().arg("grade").arg(&one_lab),
+        &format!(
+            "grader: {} is the lab1-lock folder alone: hand in the workspace folder that holds it \
+             (its parent), where each lab is a folder",
+            one_lab.display()
+        ),
+    );
+}
+
+#[test]
+fn a_workspace_wrapped_in_one_folder_is_graded_from_inside_it() {
     let submission = tempfile::tempdir().unwrap();
+    let inner = submission.path().join("my-labs");
+    std::fs::create_dir_all(inner.join("lab1-lock/src")).unwrap();
+    std::fs::create_dir_all(submission.path().join(".git")).unwrap();
     let output = grader()
         .args(["grade", "--format", "json", "--lab", "lab1-race"])
         .arg(submission.path())
@@ -72,6 +115,7 @@ fn an_empty_submission_scores_zero_with_a_reason_per_lab() {
         .clone();
     let report: serde_json::Value = serde_json::from_slice(&output).unwrap();
     assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["submission"], inner.display().to_string());
     assert_eq!(report["score"], 0.0);
     let tests = report["labs"][0]["tests"].as_array().unwrap();
     assert!(!tests.is_empty());

@@ -70,6 +70,33 @@ fn the_release_builds_alone_and_fails_as_shipped() {
         assert!(root.join(expected).is_file(), "{expected} missing");
     }
 
+    let manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+    let shared = manifest["workspace"]["dependencies"].as_table().unwrap();
+    let grader_manifest: toml::Table =
+        toml::from_str(&std::fs::read_to_string(pristine().join("grader/Cargo.toml")).unwrap())
+            .unwrap();
+    let lab_manifests: String = [
+        "lab1-race",
+        "lab1-lock",
+        "lab1-semaphore",
+        "lab1-queue",
+        "lab2-async",
+    ]
+    .iter()
+    .map(|lab| std::fs::read_to_string(root.join(lab).join("Cargo.toml")).unwrap())
+    .collect();
+    for kind in ["dependencies", "dev-dependencies"] {
+        for name in grader_manifest[kind].as_table().unwrap().keys() {
+            assert!(
+                !shared.contains_key(name) || lab_manifests.contains(name.as_str()),
+                "the release's Cargo.toml names the grader's dependency {name}"
+            );
+        }
+    }
+    let toolchain = std::fs::read_to_string(root.join("rust-toolchain.toml")).unwrap();
+    assert!(toolchain.contains("channel = \"1."), "{toolchain}");
+
     let build = cargo(&root, &["build", "--offline", "--locked", "--workspace"]);
     assert!(build.status.success(), "cargo build: {}", text(&build));
 

@@ -69,5 +69,23 @@ fn gradescope_results() {
 
 #[test]
 fn terminal_table() {
-    insta::assert_snapshot!(report().table());
+    insta::assert_snapshot!(report().table(Some(120)));
+}
+
+#[test]
+fn a_table_for_a_file_never_wraps() {
+    let report = report();
+    let table = report.table(None);
+    for lab in &report.labs {
+        for test in &lab.tests {
+            let first_line = test.reason.lines().next().unwrap_or("");
+            assert!(
+                table
+                    .lines()
+                    .any(|row| row.contains(&test.name) && row.contains(first_line)),
+                "{} and its reason should be whole on one row:\n{table}",
+                test.name
+            );
+        }
+    }
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Measures how strong the graded tests are: cargo-mutants mutates each reference's
+# `solutions/<lab>/src/lib.rs` and runs the lab's scored tests against every mutant.
+#   1. on real threads: the `visible` and `hidden` targets of every lab;
+#   2. under `--cfg loom` (release, as the grader runs it): the `loom` target of the Lab 1
+#      crates, only for the mutants the first pass missed.
+# Stress tests are left out: they are worth no points. A mutant that survives both passes must
+# be listed, with a one-line reason, in grader/bench/mutants-equivalent.txt; the script fails
+# naming any other. Needs `cargo install --locked cargo-mutants`. Usage:
+#   bash grader/bench/mutants.sh            (about 40 minutes on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root="$PWD"
+out="$root/target/mutants"
+equivalent="$root/grader/bench/mutants-equivalent.txt"
+rm -rf "$out"
+mkdir -p "$out"
+start=$(date +%s)
+
+packages=() files=()
+for lab in lab1-race lab1-lock lab1-semaphore lab1-queue lab2-async; do
+    packages+=(-p "$lab-reference")
+    files+=(-f "solutions/$lab/src/lib.rs")
+done
+
+# Pass 1: real threads. cargo-mutants exits non-zero when a mutant survives; read its files.
+cargo mutants --jobs 1 --timeout 120 "${packages[@]}" "${files[@]}" --output "$out/std" \
+    -- --test visible --test hidden || true
+std="$out/std/mutants.out"
+total=$(($(wc -l <"$std/caught.txt") + $(wc -l <"$std/missed.txt") \
+    + $(wc -l <"$std/timeout.txt") + $(wc -l <"$std/unviable.txt")))
+
+# Pass 2: loom, over what pass 1 missed in the Lab 1 crates.
+grep '^solutions/lab1-' "$std/missed.txt" >"$out/loom-candidates.txt" || true
+if [ -s "$out/loom-candidates.txt" ]; then
+    pattern=$(python3 -c 'import re,sys; print("^(" + "|".join(re.escape(l.rstrip("\n")) for l in sys.stdin) + ")$")' \
+        <"$out/loom-candidates.txt")
+    lab1=()
+    for lab in lab1-race lab1-lock lab1-semaphore lab1-queue; do
+        lab1+=(-p "$lab-reference" -f "solutions/$lab/src/lib.rs")
+    done
+    RUSTFLAGS="--cfg loom" cargo mutants --jobs 1 --timeout 300 --profile release \
+        "${lab1[@]}" --re "$pattern" --output "$out/loom" -- --test loom || true
+    loom_caught="$out/loom/mutants.out/caught.txt"
+    [ -f "$loom_caught" ] || : >"$loom_caught"
+else
+    loom_caught=/dev/null
+fi
+
+# Survivors: missed on real threads and not caught by loom.
+grep -vxFf "$loom_caught" "$std/missed.txt" >"$out/survivors.txt" || true
+listed=$(sed -e 's/ *#.*$//' -e '/^$/d' "$equivalent")
+unexplained=$(grep -vxF "$listed" "$out/survivors.txt" || true)
+echo "mutants: $total; caught on threads: $(wc -l <"$std/caught.txt"); timed out (caught):" \
+    "$(wc -l <"$std/timeout.txt"); unviable: $(wc -l <"$std/unviable.txt");" \
+    "caught by loom: $(grep -c . "$loom_caught" || true);" \
+    "equivalent: $(grep -c . "$out/survivors.txt" || true); in $(( ($(date +%s) - start) / 60 )) min"
+if [ -n "$unexplained" ]; then
+    echo "missed, and not in grader/bench/mutants-equivalent.txt:"
+    echo "$unexplained"
+    exit 1
+fi
