@@ -16,7 +16,7 @@ use grader::grade::Grader;
 use grader::report::Report;
 use grader::rubric::Rubric;
 use grader::run::Limits;
-use grader::{class_report, gradescope, release};
+use grader::{class_report, gradescope, release, unzip};
 
 mod progress;
 
@@ -37,9 +37,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Grade one submission: a student's copy of the workspace.
+    /// Grade one submission: a student's copy of the workspace, as a folder or a `.zip` file.
     Grade {
-        /// The submission's folder.
+        /// The submission: a student's copy of the workspace, as a folder or a `.zip` file.
         submission: PathBuf,
         /// Grade only this lab (repeatable); every lab by default.
         #[arg(long = "lab", value_parser = clap::builder::PossibleValuesParser::new(LABS.iter().map(|l| l.name)))]
@@ -143,16 +143,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
             timeout,
             jobs,
         } => {
-            if !submission.is_dir() {
-                bail!("no submission folder at {}", submission.display());
+            let zipped = unzip::is_zip(&submission);
+            if !submission.is_dir() && !zipped {
+                bail!(
+                    "no submission folder or .zip file at {}",
+                    submission.display()
+                );
             }
             let rubric = Rubric::load(&rubric_path(&pristine, rubric))?;
-            let submission = find_workspace(&submission)?;
+            let unpacked = tempfile::tempdir().context("cannot make a temporary folder")?;
+            let handed_in = if zipped {
+                unzip::unpack(&submission, unpacked.path())
+                    .with_context(|| submission.display().to_string())?;
+                unpacked.path()
+            } else {
+                &submission
+            };
+            let root = find_workspace(handed_in).map_err(|error| {
+                let inner = handed_in.to_string_lossy().into_owned();
+                let shown = submission.display().to_string();
+                anyhow::anyhow!("{}", error.to_string().replace(&inner, &shown))
+            })?;
             let grader = Grader {
                 on_stage: Some(print_stage),
                 ..grader(&pristine, cli.cache, timeout, jobs)?
             };
-            let report = grade(&grader, &rubric, &submission, &chosen_labs(&labs))?;
+            let mut report = grade(&grader, &rubric, &root, &chosen_labs(&labs))?;
+            if zipped {
+                report.submission = submission.display().to_string();
+            }
             let text = match format {
                 Format::Table => report.table(terminal_width(out.is_none())),
                 Format::Json => serde_json::to_string_pretty(&report)? + "\n",

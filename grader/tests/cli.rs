@@ -33,7 +33,7 @@ fn fails_with_one_line(command: &mut Command, what: &str) {
 fn a_missing_submission_folder_is_one_line() {
     fails_with_one_line(
         grader().args(["grade", "/no/such/submission"]),
-        "no submission folder at /no/such/submission",
+        "no submission folder or .zip file at /no/such/submission",
     );
 }
 
@@ -100,6 +100,46 @@ fn a_folder_that_is_not_a_workspace_is_one_line() {
 }
 
 #[test]
+fn a_zip_that_is_not_a_workspace_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let damaged = dir.path().join("damaged.zip");
+    std::fs::write(&damaged, b"PK not really a zip").unwrap();
+    fails_with_one_line(
+        grader().arg("grade").arg(&damaged),
+        &format!(
+            "grader: {}: it is not a zip file, or it is damaged: zip the workspace folder again",
+            damaged.display()
+        ),
+    );
+
+    let empty = dir.path().join("empty.zip");
+    zip::ZipWriter::new(std::fs::File::create(&empty).unwrap())
+        .finish()
+        .unwrap();
+    fails_with_one_line(
+        grader().arg("grade").arg(&empty),
+        &format!(
+            "grader: {}: the zip is empty: zip the workspace folder, with the labs in it",
+            empty.display()
+        ),
+    );
+
+    let no_labs = dir.path().join("notes.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&no_labs).unwrap());
+    zip.start_file("notes.txt", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    zip.finish().unwrap();
+    fails_with_one_line(
+        grader().arg("grade").arg(&no_labs),
+        &format!(
+            "grader: {} holds no lab folder (lab1-race, lab1-lock, lab1-semaphore, lab1-queue, \
+             lab2-async), and neither does a single folder inside it; it holds notes.txt",
+            no_labs.display()
+        ),
+    );
+}
+
+#[test]
 fn a_workspace_wrapped_in_one_folder_is_graded_from_inside_it() {
     let submission = tempfile::tempdir().unwrap();
     let inner = submission.path().join("my-labs");
@@ -142,5 +182,37 @@ fn a_batch_of_a_missing_or_empty_class_is_one_line() {
             .arg("--out")
             .arg(out.path()),
         "no submissions in",
+    );
+}
+
+#[test]
+fn a_zipped_workspace_is_graded_and_named_by_its_zip() {
+    let dir = tempfile::tempdir().unwrap();
+    let zipped = dir.path().join("alice.zip");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zipped).unwrap());
+    zip.add_directory(
+        "alice/lab1-lock/src/",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.start_file(
+        "alice/lab1-lock/src/notes.txt",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.finish().unwrap();
+    let output = grader()
+        .args(["grade", "--format", "json", "--lab", "lab1-race"])
+        .arg(&zipped)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(report["submission"], zipped.display().to_string());
+    assert_eq!(
+        report["labs"][0]["tests"][0]["reason"],
+        "the submission has no lab1-race/src folder"
     );
 }
