@@ -150,7 +150,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     submission.display()
                 );
             }
-            let rubric = Rubric::load(&rubric_path(&pristine, rubric))?;
+            let rubric = load_rubric(&pristine, &rubric_path(&pristine, rubric))?;
             let unpacked = tempfile::tempdir().context("cannot make a temporary folder")?;
             let handed_in = if zipped {
                 unzip::unpack(&submission, unpacked.path())
@@ -210,7 +210,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let rubric_path = rubric_path(&pristine, rubric);
             let rubric_text = fs::read_to_string(&rubric_path)
                 .with_context(|| format!("cannot read the rubric {}", rubric_path.display()))?;
-            let rubric = Rubric::load(&rubric_path)?;
+            let rubric = load_rubric(&pristine, &rubric_path)?;
             let test_jobs = (default_jobs() / jobs.max(1)).max(1);
             let grader = grader(&pristine, cli.cache, timeout, test_jobs)?;
             let labs = chosen_labs(&labs);
@@ -250,6 +250,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// The rubric given, or the grader's own.
 fn rubric_path(pristine: &Path, rubric: Option<PathBuf>) -> PathBuf {
     rubric.unwrap_or_else(|| pristine.join("grader").join("rubric.toml"))
+}
+
+/// The rubric at `path`, checked against the tests of the `pristine` workspace.
+fn load_rubric(pristine: &Path, path: &Path) -> Result<Rubric> {
+    let rubric = Rubric::load(path)?;
+    rubric
+        .check_test_names(pristine)
+        .with_context(|| format!("the rubric {} is not valid", path.display()))?;
+    Ok(rubric)
 }
 
 /// The labs named on the command line, or every lab.

@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::catalog::{LABS, TestId, Tier};
+use crate::catalog::{LABS, TestId, Tier, expected_tests};
 
 /// A parsed rubric file.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -58,6 +58,28 @@ impl Rubric {
             );
         }
         Ok(rubric)
+    }
+
+    /// Checks that every test the rubric names is one of the `pristine` workspace's expected
+    /// tests, so that a misspelt name is an error rather than a test at its default points.
+    pub fn check_test_names(&self, pristine: &Path) -> Result<()> {
+        for name in self.tests.keys() {
+            let known = match name.split_once("::") {
+                Some((lab, test)) if LABS.iter().any(|l| l.name == lab) => {
+                    expected_tests(&pristine.join(lab))?
+                        .iter()
+                        .any(|expected| expected.to_string() == test)
+                }
+                _ => false,
+            };
+            if !known {
+                bail!(
+                    "the rubric names an unknown test {name:?}: write \"<lab>::<target>::<test>\" \
+                     of a test the lab has, e.g. \"lab1-lock::visible::<test>\""
+                );
+            }
+        }
+        Ok(())
     }
 
     /// The points `test` of `lab` is worth.
@@ -106,5 +128,27 @@ mod tests {
         assert_eq!(rubric.points("lab1-lock", &visible), 5.0);
         assert_eq!(rubric.points("lab1-race", &visible), 2.0);
         assert_eq!(rubric.points("lab1-queue", &visible), 1.0);
+    }
+
+    #[test]
+    fn a_test_name_the_labs_do_not_have_is_refused() {
+        let pristine = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let known = expected_tests(&pristine.join("lab1-lock")).unwrap()[0].to_string();
+        let rubric: Rubric =
+            toml::from_str(&format!("[tests]\n\"lab1-lock::{known}\" = 2.0\n")).unwrap();
+        rubric.check_test_names(&pristine).unwrap();
+        for unknown in [
+            "lab1-lock::visible::no_such_test",
+            "lab9::visible::x",
+            "nonsense",
+        ] {
+            let rubric: Rubric =
+                toml::from_str(&format!("[tests]\n\"{unknown}\" = 2.0\n")).unwrap();
+            let error = rubric.check_test_names(&pristine).unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("unknown test \"{unknown}\"")),
+                "{error}"
+            );
+        }
     }
 }

@@ -49,13 +49,6 @@ pub struct Finished {
     pub stderr: String,
 }
 
-impl Finished {
-    /// Whether the process was killed for running past its timeout.
-    pub fn timed_out(&self) -> bool {
-        self.status.is_none()
-    }
-}
-
 /// Runs test `name` of the libtest executable `executable`, alone, under `limits`, with `env`
 /// added to its environment.
 pub fn run_test(

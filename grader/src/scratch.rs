@@ -18,8 +18,8 @@ use crate::collect::{PRISTINE_SRC_FILES, Sources};
 use crate::evidence;
 
 /// Top-level entries of the pristine workspace never copied: build output, history, and the
-/// grader's own tests and fixtures.
-const NOT_COPIED: &[&str] = &["target", ".git", "grader/tests", "grader/fixtures"];
+/// grader's own tests (the corpora among them).
+const NOT_COPIED: &[&str] = &["target", ".git", "grader/tests"];
 
 /// Makes `root` (emptied first) a copy of `pristine` and, for each lab and its student files in
 /// `labs`, replaces the lab's student files with them and rewrites the lab's test files to

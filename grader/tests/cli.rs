@@ -50,6 +50,21 @@ fn an_unreadable_rubric_is_one_line() {
 }
 
 #[test]
+fn a_rubric_naming_an_unknown_test_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rubric = dir.path().join("rubric.toml");
+    std::fs::write(&rubric, "[tests]\n\"lab1-lock::visible::typo\" = 2.0\n").unwrap();
+    fails_with_one_line(
+        grader().args(["grade", "."]).arg("--rubric").arg(&rubric),
+        &format!(
+            "grader: the rubric {} is not valid: the rubric names an unknown test \
+             \"lab1-lock::visible::typo\"",
+            rubric.display()
+        ),
+    );
+}
+
+#[test]
 fn an_unknown_lab_is_refused_with_the_known_ones() {
     grader()
         .args(["grade", ".", "--lab", "lab9-nope"])
