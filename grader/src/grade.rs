@@ -105,6 +105,28 @@ struct Runnable {
 }
 
 impl Grader {
+    /// A grader over the `pristine` workspace, caching builds in `cache`, giving each test
+    /// `timeout` (each loom model four times as long), running `jobs` test processes at once,
+    /// with the other limits at their defaults and no stage reports.
+    pub fn new(pristine: PathBuf, cache: PathBuf, timeout: Duration, jobs: usize) -> Self {
+        let limits = Limits {
+            timeout,
+            ..Limits::default()
+        };
+        Self {
+            pristine,
+            cache,
+            limits,
+            loom_limits: Limits {
+                timeout: timeout * 4,
+                ..limits
+            },
+            build_limits: BuildLimits::default(),
+            on_stage: None,
+            jobs,
+        }
+    }
+
     /// Grades `labs` of the submission in `root` (a student's copy of the workspace), scored
     /// with `rubric`; `on_lab` sees each lab's report once it is graded.
     pub fn grade_submission(
@@ -567,15 +589,12 @@ mod tests {
     #[test]
     fn temporary_folders_left_behind_long_ago_are_cleaned_up() {
         let cache = tempfile::tempdir().unwrap();
-        let grader = Grader {
-            pristine: PathBuf::new(),
-            cache: cache.path().to_path_buf(),
-            limits: Limits::default(),
-            loom_limits: Limits::default(),
-            build_limits: BuildLimits::default(),
-            on_stage: None,
-            jobs: 1,
-        };
+        let grader = Grader::new(
+            PathBuf::new(),
+            cache.path().to_path_buf(),
+            Duration::from_secs(1),
+            1,
+        );
         let runs = cache.path().join("runs");
         let (stale, fresh) = (runs.join("run-stale"), runs.join("run-fresh"));
         fs::create_dir_all(&stale).unwrap();

@@ -19,7 +19,7 @@
 //! At class scale, [`batch`] grades many submissions (resumably, N at a time) and
 //! [`class_report`] draws the class's results as one offline HTML page; [`release`] writes the
 //! student workspace and [`gradescope`] the autograder package. [`unzip`] unpacks a
-//! submission handed in as a zip.
+//! submission handed in as a zip. [`self_check`] proves the stub/reference contract.
 
 pub mod batch;
 pub mod catalog;
@@ -36,4 +36,5 @@ pub mod report;
 pub mod rubric;
 pub mod run;
 pub mod scratch;
+pub mod self_check;
 pub mod unzip;

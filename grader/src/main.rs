@@ -11,11 +11,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use grader::batch::{Batch, Outcome, discover, failed_tests_csv, grades_csv, write_whole};
 use grader::catalog::{LABS, Lab, lab};
 use grader::collect::find_workspace;
-use grader::compile::{BuildLimits, fetch_dependencies};
+use grader::compile::fetch_dependencies;
 use grader::grade::Grader;
 use grader::report::Report;
 use grader::rubric::Rubric;
-use grader::run::Limits;
 use grader::{class_report, gradescope, release, unzip};
 
 mod progress;
@@ -184,13 +183,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::SelfCheck => self_check(
-            &Grader {
-                on_stage: Some(print_stage),
-                ..grader(&pristine, cli.cache, 60, default_jobs())?
-            },
-            &pristine,
-        ),
+        Command::SelfCheck => self_check(&Grader {
+            on_stage: Some(print_stage),
+            ..grader(&pristine, cli.cache, 60, default_jobs())?
+        }),
         Command::Batch {
             class,
             out,
@@ -313,22 +309,12 @@ fn batch_results(
 /// A grader over `pristine`, caching builds in `cache` (by default `<pristine>/target/grader`).
 fn grader(pristine: &Path, cache: Option<PathBuf>, timeout: u64, jobs: usize) -> Result<Grader> {
     fetch_dependencies(pristine)?;
-    let limits = Limits {
-        timeout: Duration::from_secs(timeout),
-        ..Limits::default()
-    };
-    Ok(Grader {
-        pristine: pristine.to_path_buf(),
-        cache: cache.unwrap_or_else(|| pristine.join("target").join("grader")),
-        limits,
-        loom_limits: Limits {
-            timeout: limits.timeout * 4,
-            ..limits
-        },
-        build_limits: BuildLimits::default(),
-        on_stage: None,
+    Ok(Grader::new(
+        pristine.to_path_buf(),
+        cache.unwrap_or_else(|| pristine.join("target").join("grader")),
+        Duration::from_secs(timeout),
         jobs,
-    })
+    ))
 }
 
 /// The terminal's width in columns when the report goes to standard output and that is a
@@ -353,40 +339,23 @@ fn grade(grader: &Grader, rubric: &Rubric, root: &Path, labs: &[&Lab]) -> Result
 }
 
 /// Grades the references and the stubs; fails naming every test that broke the contract.
-fn self_check(grader: &Grader, pristine: &Path) -> Result<ExitCode> {
-    let labs: Vec<&Lab> = LABS.iter().collect();
-    eprintln!("references (full marks expected):");
-    let rubric = Rubric::default();
-    let references = grade(grader, &rubric, &pristine.join("solutions"), &labs)?;
-    eprintln!("stubs (zero expected, every test on `not yet implemented`):");
-    let stubs = grade(grader, &rubric, pristine, &labs)?;
-    let mut broken = Vec::new();
-    for lab in &references.labs {
-        for test in lab.tests.iter().filter(|t| !t.passed) {
-            broken.push(format!(
-                "reference {} {}::{}: {}",
-                lab.lab, test.target, test.name, test.reason
-            ));
-        }
-    }
-    for lab in &stubs.labs {
-        for test in &lab.tests {
-            if test.passed || !test.reason.contains("not yet implemented") {
-                broken.push(format!(
-                    "stub {} {}::{}: passed, or failed otherwise ({})",
-                    lab.lab, test.target, test.name, test.reason
-                ));
-            }
-        }
-    }
-    if broken.is_empty() {
+fn self_check(grader: &Grader) -> Result<ExitCode> {
+    let contract = grader::self_check::check(
+        grader,
+        |part| eprintln!("{part}:"),
+        |lab| eprintln!("graded {}: {}/{}", lab.lab, lab.score, lab.max_score),
+    )?;
+    if contract.broken.is_empty() {
         println!(
             "self-check passed: references {}/{}, stubs {}/{}",
-            references.score, references.max_score, stubs.score, stubs.max_score
+            contract.references.score,
+            contract.references.max_score,
+            contract.stubs.score,
+            contract.stubs.max_score
         );
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("self-check FAILED:\n{}", broken.join("\n"));
+        println!("self-check FAILED:\n{}", contract.broken.join("\n"));
         Ok(ExitCode::FAILURE)
     }
 }

@@ -5,9 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use grader::compile::BuildLimits;
 use grader::grade::Grader;
-use grader::run::Limits;
 
 /// The workspace this grader was built from: its pristine copy.
 pub fn pristine() -> PathBuf {
@@ -19,20 +17,10 @@ pub fn pristine() -> PathBuf {
 
 /// A grader over the pristine workspace, caching builds in this test run's temporary folder.
 pub fn grader() -> Grader {
-    let limits = Limits {
-        timeout: Duration::from_secs(60),
-        ..Limits::default()
-    };
-    Grader {
-        pristine: pristine(),
-        cache: Path::new(env!("CARGO_TARGET_TMPDIR")).join("grader-cache"),
-        limits,
-        loom_limits: Limits {
-            timeout: Duration::from_secs(120),
-            ..limits
-        },
-        build_limits: BuildLimits::default(),
-        on_stage: None,
-        jobs: 2,
-    }
+    Grader::new(
+        pristine(),
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("grader-cache"),
+        Duration::from_secs(60),
+        2,
+    )
 }
