@@ -293,6 +293,7 @@ mod tests {
                 score: if passed { 1.0 } else { 0.0 },
                 max_score: 1.0,
                 reason: reason.into(),
+                failure: None,
                 output: String::new(),
             })
             .collect::<Vec<_>>();

@@ -15,30 +15,21 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
 use tempfile::TempDir;
 
 use crate::catalog::{Lab, TestId, Tier, expected_tests};
 use crate::collect::{CollectError, Sources, collect};
 use crate::compile::{Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests};
-use crate::evidence::{has_evidence, new_secret, without_evidence};
+use crate::evidence::new_secret;
+use crate::judge::judge;
+use crate::outcome::{Failure, TestOutcome, all_failed};
 use crate::report::{LabReport, Report};
 use crate::rubric::Rubric;
-use crate::run::{Finished, Limits, run_test};
-use crate::{interleaving, policy, scratch};
+use crate::run::Limits;
+use crate::{policy, scratch};
 
-/// The result of one expected test.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TestOutcome {
-    /// Which test.
-    pub test: TestId,
-    /// Whether it passed, on evidence.
-    pub passed: bool,
-    /// Why it failed (empty when it passed), in one or a few lines a student can act on.
-    pub reason: String,
-    /// The test's captured output, head and tail (empty when it never ran).
-    pub output: String,
-}
+/// How many lines of the compiler's errors a failure quotes.
+const COMPILE_ERROR_LINES: usize = 12;
 
 /// Everything the grader needs to grade labs.
 #[derive(Debug, Clone)]
@@ -162,7 +153,10 @@ impl Grader {
             let sources = match submission.sources {
                 Ok(sources) => sources,
                 Err(error) => {
-                    outcomes.push(all_failed(&expected, &error.to_string()));
+                    let failure = Failure::NotHandedIn {
+                        why: error.to_string(),
+                    };
+                    outcomes.push(all_failed(&expected, &failure));
                     continue;
                 }
             };
@@ -170,15 +164,18 @@ impl Grader {
             let stub = fs::read_to_string(&stub)
                 .with_context(|| format!("cannot read the stub {}", stub.display()))?;
             let violations = policy::check(submission.lab, &stub, &sources);
+            let refusal = Failure::Refused {
+                violations: violations.clone(),
+            };
             if violations.iter().any(|violation| !violation.loom_only) {
-                outcomes.push(all_failed(&expected, &policy::refusal_reason(&violations)));
+                outcomes.push(all_failed(&expected, &refusal));
                 continue;
             }
             // Only escapes loom: the real-thread tiers are graded, the loom tier is refused.
             let (refused, expected): (Vec<TestId>, Vec<TestId>) = expected
                 .into_iter()
                 .partition(|test| !violations.is_empty() && test.tier == Tier::Loom);
-            outcomes.push(all_failed(&refused, &policy::refusal_reason(&violations)));
+            outcomes.push(all_failed(&refused, &refusal));
             to_build.push(Accepted {
                 index,
                 lab: submission.lab,
@@ -272,14 +269,18 @@ impl Grader {
                 };
                 match build {
                     Build::CompileError(error) => {
-                        outcomes[lab.index].extend(all_failed(&tests, &compile_reason(&error)));
+                        let errors: Vec<&str> = error.lines().take(COMPILE_ERROR_LINES).collect();
+                        let failure = Failure::DoesNotCompile {
+                            errors: errors.join("\n"),
+                        };
+                        outcomes[lab.index].extend(all_failed(&tests, &failure));
                     }
                     Build::Built(executables) => {
                         for test in tests {
                             match executables.get(&test.target) {
-                                None => outcomes[lab.index].push(failed(
+                                None => outcomes[lab.index].push(TestOutcome::failed(
                                     &test,
-                                    "its test binary was not built",
+                                    Failure::NotBuilt,
                                     String::new(),
                                 )),
                                 Some(executable) => runnable.push(Runnable {
@@ -362,229 +363,9 @@ impl Grader {
     }
 }
 
-/// Runs one test and judges it on evidence.
-fn judge(test: &TestId, executable: &Path, secret: &str, limits: Limits) -> Result<TestOutcome> {
-    let finished = run_test(executable, &test.name, limits, &[])?;
-    let output = without_evidence(&format!("{}{}", finished.stdout, finished.stderr), secret);
-    let evidence = has_evidence(&finished.stdout, secret, &test.name);
-    let exited_ok = finished.status.is_some_and(|status| status.success());
-    if evidence && exited_ok {
-        return Ok(TestOutcome {
-            test: test.clone(),
-            passed: true,
-            reason: String::new(),
-            output,
-        });
-    }
-    let mut reason = failure_reason(&finished, evidence, limits, &test.name);
-    if test.tier == Tier::Loom {
-        reason = explain_loom(reason);
-    }
-    if test.tier == Tier::Loom && finished.status.is_some() {
-        let traced = run_test(executable, &test.name, limits, interleaving::TRACE_ENV)?;
-        if let Some(found) = interleaving::shorten(&format!("{}{}", traced.stdout, traced.stderr)) {
-            reason = format!("{reason}\n{found}");
-        }
-    }
-    Ok(failed(test, &reason, output))
-}
-
-/// Why the test `test_name`, whose process did not pass, failed, from what it left behind.
-fn failure_reason(finished: &Finished, evidence: bool, limits: Limits, test_name: &str) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    let Some(status) = finished.status else {
-        let mut reason = format!(
-            "timed out after {} s: look for a deadlock (a lock or a wait that is never \
-             released) or an endless loop",
-            limits.timeout.as_secs()
-        );
-        if let Some(message) = panic_message(&finished.stderr, test_name) {
-            reason.push_str(&format!("; before that, it panicked: {message}"));
-        }
-        return reason;
-    };
-    if let Some(message) = panic_message(&finished.stderr, test_name) {
-        return message;
-    }
-    if let Some(thread) = overflowed_thread(&finished.stderr) {
-        return format!(
-            "crashed: thread {thread} overflowed its stack: look for a recursion that never \
-             stops, or a very large value on the stack"
-        );
-    }
-    if let Some(allocation) = failed_allocation(&finished.stderr) {
-        return format!(
-            "crashed: out of memory ({allocation}, over the test's limit of {} MiB): look for \
-             a collection that grows without end",
-            limits.memory_bytes >> 20
-        );
-    }
-    if let Some(signal) = status.signal() {
-        return match signal {
-            6 => "crashed: the process aborted (a panic inside a panic, `abort`, or memory \
-                  allocation failed)"
-                .to_owned(),
-            11 => "crashed: segmentation fault or stack overflow".to_owned(),
-            9 => "killed: it ran out of its memory limit or was killed".to_owned(),
-            other => format!("crashed with signal {other}"),
-        };
-    }
-    if status.success() && !evidence {
-        return "the test process exited before the test ran to its end (did the code exit \
-                the process?)"
-            .to_owned();
-    }
-    format!("failed with {status}")
-}
-
-/// `reason` of a failed loom model, with what loom's own failures mean in the student's terms.
-fn explain_loom(reason: String) -> String {
-    let meaning = if reason.contains("deadlock; threads") {
-        "loom found an interleaving in which every thread left is blocked for good: a \
-         wake-up was lost (a condition variable not notified after a change a waiter waits \
-         for, or `notify_one` where several threads may wait), or a lock is never released"
-    } else if reason.contains("maximum number of branches") {
-        "loom gave up on an endless wait: a loop that waits without letting loom see it wait; \
-         spin with the facade's `hint::spin_loop()`, or sleep on a condition variable"
-    } else {
-        return reason;
-    };
-    format!("{meaning}\n(loom: {reason})")
-}
-
-/// The panic that explains why the test `test_name` failed, from its stderr, shortened to a
-/// few lines, with where it happened. A test's own assertion says most: the test thread's
-/// panic if it is in a test file (a test that expects a panic from lab code and then fails
-/// its own check), else the first panic in a test file (an assertion in a thread the test
-/// started), else the first panic.
-pub fn panic_message(stderr: &str, test_name: &str) -> Option<String> {
-    let lines: Vec<&str> = stderr.lines().collect();
-    let panics: Vec<Panic<'_>> = (0..lines.len())
-        .filter(|&at| lines[at].contains("panicked at "))
-        .map(|at| Panic::read(&lines[at..]))
-        .collect();
-    let in_test_file = |panic: &&Panic<'_>| {
-        ["tests/", "hidden/"]
-            .iter()
-            .any(|folder| panic.location.contains(folder))
-    };
-    let chosen = panics
-        .iter()
-        .filter(in_test_file)
-        .find(|panic| panic.thread == test_name)
-        .or_else(|| panics.iter().find(in_test_file))
-        .or_else(|| panics.first())?;
-    Some(format!("{} (at {})", chosen.message, chosen.location))
-}
-
-/// One panic's report in a test's stderr.
-struct Panic<'a> {
-    /// The thread that panicked, as Rust names it.
-    thread: &'a str,
-    /// Where, shortened for a panic inside a dependency.
-    location: &'a str,
-    /// The message, at most six lines.
-    message: String,
-}
-
-impl<'a> Panic<'a> {
-    /// The panic reported by the first of `lines`, with its message in the lines after it.
-    fn read(lines: &[&'a str]) -> Self {
-        let line = lines[0];
-        let (head, location) = line.split_once("panicked at ").unwrap_or((line, line));
-        let thread = head.split('\'').nth(1).unwrap_or_default();
-        let location = location.trim_end_matches(':');
-        // A panic inside a dependency (loom reporting a data race, a deadlock, a leak) is
-        // located in cargo's registry: keep the crate and file, which say what found it.
-        let location = location
-            .split_once("/.cargo/registry/src/")
-            .and_then(|(_, rest)| rest.split_once('/'))
-            .map_or(location, |(_, in_crate)| in_crate);
-        let message: Vec<&str> = lines[1..]
-            .iter()
-            .copied()
-            .take_while(|line| !line.starts_with("note: ") && !line.starts_with("thread '"))
-            .take(6)
-            .collect();
-        Self {
-            thread,
-            location,
-            message: message.join("\n").trim().to_owned(),
-        }
-    }
-}
-
-/// The thread named in Rust's stack overflow message (`thread 'x' has overflowed its stack`).
-fn overflowed_thread(stderr: &str) -> Option<&str> {
-    stderr.lines().find_map(|line| {
-        let rest = line.strip_prefix("thread ")?;
-        let (thread, _) = rest.split_once(" has overflowed its stack")?;
-        Some(thread)
-    })
-}
-
-/// The failed allocation in Rust's out-of-memory message (`memory allocation of N bytes
-/// failed`).
-fn failed_allocation(stderr: &str) -> Option<&str> {
-    stderr.lines().find_map(|line| {
-        let start = line.find("memory allocation of ")?;
-        Some(line[start..].trim_end_matches(" failed"))
-    })
-}
-
-/// The reason every test of a lab that does not compile fails.
-fn compile_reason(error: &str) -> String {
-    let shortened: Vec<&str> = error.lines().take(12).collect();
-    format!("does not compile:\n{}", shortened.join("\n"))
-}
-
-/// A failed outcome.
-fn failed(test: &TestId, reason: &str, output: String) -> TestOutcome {
-    TestOutcome {
-        test: test.clone(),
-        passed: false,
-        reason: reason.to_owned(),
-        output,
-    }
-}
-
-/// Every test in `tests` failed for the same `reason`, none having run.
-fn all_failed(tests: &[TestId], reason: &str) -> Vec<TestOutcome> {
-    tests
-        .iter()
-        .map(|test| failed(test, reason, String::new()))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_panic_message_keeps_its_lines_and_a_short_location() {
-        let stderr = "\nthread 'main' (7) panicked at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/loom-0.7.3/src/rt/location.rs:115:9:\nCausality violation: Concurrent write accesses to `UnsafeCell`.\nnote: run with `RUST_BACKTRACE=1`\n";
-        assert_eq!(
-            panic_message(stderr, "t").unwrap(),
-            "Causality violation: Concurrent write accesses to `UnsafeCell`. \
-             (at loom-0.7.3/src/rt/location.rs:115:9)"
-        );
-        let own = "thread 'x' panicked at tests/visible.rs:30:5:\nlost 3 updates\n";
-        assert_eq!(
-            panic_message(own, "t").unwrap(),
-            "lost 3 updates (at tests/visible.rs:30:5)"
-        );
-        assert_eq!(panic_message("all good\n", "t"), None);
-        let expected_then_failed = "thread '<unnamed>' (8) panicked at hidden/hidden.rs:70:9:\nthe holder fails\nthread 't' (7) panicked at hidden/hidden.rs:75:5:\nthe lock stayed taken\n";
-        assert_eq!(
-            panic_message(expected_then_failed, "t").unwrap(),
-            "the lock stayed taken (at hidden/hidden.rs:75:5)"
-        );
-        let rethrown = "thread '<unnamed>' (8) panicked at tests/visible.rs:90:9:\nonly 1 of 4 threads\nthread 't' (7) panicked at src/lib.rs:80:9:\na counting thread panicked\n";
-        assert_eq!(
-            panic_message(rethrown, "t").unwrap(),
-            "only 1 of 4 threads (at tests/visible.rs:90:9)"
-        );
-    }
 
     #[test]
     fn temporary_folders_left_behind_long_ago_are_cleaned_up() {
@@ -608,18 +389,5 @@ mod tests {
         assert!(!stale.exists(), "a folder left two days ago is removed");
         assert!(fresh.exists(), "a folder in use is kept");
         assert!(folder.path().starts_with(&runs));
-    }
-
-    #[test]
-    fn stack_overflows_and_failed_allocations_are_recognised() {
-        let overflow = "\nthread 'main' has overflowed its stack\nfatal runtime error: stack overflow, aborting\n";
-        assert_eq!(overflowed_thread(overflow), Some("'main'"));
-        let oom = "memory allocation of 67108864 bytes failed\n";
-        assert_eq!(
-            failed_allocation(oom),
-            Some("memory allocation of 67108864 bytes")
-        );
-        assert_eq!(overflowed_thread(oom), None);
-        assert_eq!(failed_allocation(overflow), None);
     }
 }

@@ -30,6 +30,8 @@ pub mod evidence;
 pub mod grade;
 pub mod gradescope;
 pub mod interleaving;
+pub mod judge;
+pub mod outcome;
 pub mod policy;
 pub mod release;
 pub mod report;

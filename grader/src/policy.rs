@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use serde::{Deserialize, Serialize};
 
 use crate::catalog::Lab;
 use crate::collect::Sources;
@@ -56,7 +57,7 @@ const FORBIDDEN_MACROS: &[&str] = &[
 ];
 
 /// One refused construct.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     /// The file, relative to the lab's `src/`.
     pub file: PathBuf,
@@ -348,23 +349,6 @@ fn first_ident(stream: TokenStream) -> Option<String> {
 
 fn line(token: &TokenTree) -> usize {
     token.span().start().line
-}
-
-/// The violations as the reason a refused lab (or, if they are all [`Violation::loom_only`],
-/// its loom tier) scores zero.
-pub fn refusal_reason(violations: &[Violation]) -> String {
-    let listed: Vec<String> = violations.iter().take(5).map(ToString::to_string).collect();
-    let more = violations.len().saturating_sub(5);
-    let what = if violations.iter().all(|violation| violation.loom_only) {
-        "the loom tier is refused by the grader's policy"
-    } else {
-        "refused by the grader's policy"
-    };
-    let mut reason = format!("{what}:\n{}", listed.join("\n"));
-    if more > 0 {
-        reason.push_str(&format!("\n... and {more} more"));
-    }
-    reason
 }
 
 #[cfg(test)]

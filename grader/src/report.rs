@@ -1,11 +1,13 @@
 //! Reports of a graded submission: a versioned JSON document, Gradescope's `results.json`, and
 //! a terminal table.
 //!
-//! JSON report, schema version 1 (`schema_version: 1`):
+//! JSON report, schema version 2 (`schema_version: 2`):
 //! `{ schema_version, submission, score, max_score, labs: [{ lab, score, max_score,
-//! tests: [{ tier, target, name, passed, score, max_score, reason, output }] }] }`.
+//! tests: [{ tier, target, name, passed, score, max_score, reason, failure, output }] }] }`.
 //! There is exactly one test entry per expected test of each graded lab, whether or not it
-//! ran; `reason` is empty for a passed test; points come from the [`Rubric`].
+//! ran; `reason` is the text a student reads, empty for a passed test; `failure` is the same
+//! as a typed value, `{ "kind": ..., ... }` (a [`Failure`]), or `null` for a passed test;
+//! points come from the [`Rubric`]. Version 2 added `failure`.
 //!
 //! Gradescope (`--format gradescope`): `{ score, max_score, output, tests: [{ name, score,
 //! max_score, output, visibility }] }`, hidden tests with visibility `after_published`.
@@ -14,11 +16,11 @@ use comfy_table::{ContentArrangement, Table};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Tier;
-use crate::grade::TestOutcome;
+use crate::outcome::{Failure, TestOutcome};
 use crate::rubric::Rubric;
 
 /// The version of the JSON report's schema; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A graded submission.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,8 +65,10 @@ pub struct TestReport {
     pub score: f64,
     /// Points possible.
     pub max_score: f64,
-    /// Why it failed; empty when it passed.
+    /// Why it failed, as a student reads it; empty when it passed.
     pub reason: String,
+    /// Why it failed, by kind; `None` when it passed.
+    pub failure: Option<Failure>,
     /// Its captured output, head and tail.
     pub output: String,
 }
@@ -76,14 +80,16 @@ impl LabReport {
             .into_iter()
             .map(|outcome| {
                 let max_score = rubric.points(lab, &outcome.test);
+                let passed = outcome.is_pass();
                 TestReport {
+                    reason: outcome.reason(),
                     tier: outcome.test.tier,
                     target: outcome.test.target,
                     name: outcome.test.name,
-                    passed: outcome.passed,
-                    score: if outcome.passed { max_score } else { 0.0 },
+                    passed,
+                    score: if passed { max_score } else { 0.0 },
                     max_score,
-                    reason: outcome.reason,
+                    failure: outcome.failure,
                     output: outcome.output,
                 }
             })
@@ -121,8 +127,18 @@ pub struct GradescopeTest {
     pub max_score: f64,
     /// Why it failed, then its output.
     pub output: String,
-    /// `visible`, or `after_published` for hidden tests.
-    pub visibility: String,
+    /// Who sees the test, and when.
+    pub visibility: Visibility,
+}
+
+/// Gradescope's visibility of a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Shown to the student at once.
+    Visible,
+    /// Shown once the instructor publishes the grades: hidden tests.
+    AfterPublished,
 }
 
 impl Report {
@@ -155,10 +171,9 @@ impl Report {
                             .to_owned()
                     },
                     visibility: match test.tier {
-                        Tier::Hidden => "after_published",
-                        Tier::Visible | Tier::Loom | Tier::Stress => "visible",
-                    }
-                    .to_owned(),
+                        Tier::Hidden => Visibility::AfterPublished,
+                        Tier::Visible | Tier::Loom | Tier::Stress => Visibility::Visible,
+                    },
                 })
             })
             .collect();

@@ -7,6 +7,7 @@ use anyhow::Result;
 
 use crate::catalog::{LABS, Lab, Tier};
 use crate::grade::Grader;
+use crate::outcome::Failure;
 use crate::report::{LabReport, Report};
 use crate::rubric::Rubric;
 
@@ -69,7 +70,11 @@ fn broken_promises(labs: &[&Lab], references: &Report, stubs: &Report) -> Vec<St
             broken.push(format!("{} has no expected tests", lab.lab));
         }
         for test in &lab.tests {
-            if test.passed || !test.reason.contains("not yet implemented") {
+            if !test
+                .failure
+                .as_ref()
+                .is_some_and(Failure::is_not_implemented)
+            {
                 broken.push(format!(
                     "stub {} {}::{} [{}] passed, or failed otherwise: {}",
                     lab.lab, test.target, test.name, test.tier, test.reason

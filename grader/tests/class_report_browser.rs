@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use grader::catalog::{TestId, Tier};
 use grader::class_report;
-use grader::grade::TestOutcome;
+use grader::outcome::{Failure, TestOutcome};
 use grader::report::{LabReport, Report};
 use grader::rubric::Rubric;
 use grader::run::Watchdog;
@@ -239,15 +239,18 @@ fn class() -> Vec<(String, Report)> {
                     .iter()
                     .zip(reasons)
                     .filter(|((test_lab, _, _), _)| *test_lab == lab)
-                    .map(|(&(_, tier, name), reason)| TestOutcome {
-                        test: TestId {
+                    .map(|(&(_, tier, name), reason)| {
+                        let test = TestId {
                             tier,
                             target: tier.to_string(),
                             name: name.into(),
-                        },
-                        passed: reason.is_empty(),
-                        reason: (*reason).into(),
-                        output: String::new(),
+                        };
+                        if reason.is_empty() {
+                            TestOutcome::passed(&test, String::new())
+                        } else {
+                            let why = (*reason).into();
+                            TestOutcome::failed(&test, Failure::NotHandedIn { why }, String::new())
+                        }
                     })
                     .collect();
                 LabReport::new(lab, outcomes, &rubric)

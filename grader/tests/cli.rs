@@ -169,7 +169,7 @@ fn a_workspace_wrapped_in_one_folder_is_graded_from_inside_it() {
         .stdout
         .clone();
     let report: serde_json::Value = serde_json::from_slice(&output).unwrap();
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["submission"], inner.display().to_string());
     assert_eq!(report["score"], 0.0);
     let tests = report["labs"][0]["tests"].as_array().unwrap();

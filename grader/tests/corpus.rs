@@ -50,7 +50,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use grader::catalog::{Lab, TestId, Tier, expected_tests, lab};
 use grader::collect::collect;
-use grader::grade::{Grader, LabSubmission, TestOutcome};
+use grader::grade::{Grader, LabSubmission};
+use grader::outcome::TestOutcome;
 use grader::report::LabReport;
 use grader::rubric::Rubric;
 use grader::scratch::copy_tree;
@@ -832,7 +833,7 @@ fn differences(
     let failed = |outcomes: &[TestOutcome]| -> BTreeSet<String> {
         outcomes
             .iter()
-            .filter(|o| !o.passed)
+            .filter(|o| !o.is_pass())
             .map(|o| o.test.to_string())
             .collect()
     };
@@ -873,7 +874,7 @@ fn compare(
     }
     let failed: BTreeSet<String> = outcomes
         .iter()
-        .filter(|o| !o.passed)
+        .filter(|o| !o.is_pass())
         .map(|o| o.test.to_string())
         .collect();
     if failed != expected {
@@ -887,11 +888,12 @@ fn compare(
     if (score - case.score).abs() > 1e-9 {
         say(format!("scored {score}, expected {}", case.score));
     }
-    for outcome in outcomes.iter().filter(|o| !o.passed) {
-        if outcome.reason.trim().is_empty() || !outcome.reason.contains(&case.reason) {
+    for outcome in outcomes.iter().filter(|o| !o.is_pass()) {
+        let reason = outcome.reason();
+        if reason.trim().is_empty() || !reason.contains(&case.reason) {
             say(format!(
-                "{} failed for the reason {:?}, which should contain {:?}",
-                outcome.test, outcome.reason, case.reason
+                "{} failed for the reason {reason:?}, which should contain {:?}",
+                outcome.test, case.reason
             ));
         }
     }

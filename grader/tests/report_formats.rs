@@ -1,30 +1,28 @@
 //! Snapshots of the three report formats for one fixed report.
 
 use grader::catalog::{TestId, Tier};
-use grader::grade::TestOutcome;
+use grader::outcome::{Failure, Panic, TestOutcome};
 use grader::report::{LabReport, Report};
 use grader::rubric::Rubric;
 
-fn outcome(tier: Tier, name: &str, reason: &str) -> TestOutcome {
+fn outcome(tier: Tier, name: &str, failure: Option<Failure>) -> TestOutcome {
     let target = match tier {
         Tier::Visible => "visible",
         Tier::Hidden => "hidden",
         Tier::Loom => "loom",
         Tier::Stress => "stress",
     };
-    TestOutcome {
-        test: TestId {
-            tier,
-            target: target.into(),
-            name: name.into(),
-        },
-        passed: reason.is_empty(),
-        reason: reason.into(),
-        output: if reason.is_empty() {
-            String::new()
-        } else {
-            format!("thread panicked:\n{reason}\n")
-        },
+    let test = TestId {
+        tier,
+        target: target.into(),
+        name: name.into(),
+    };
+    match failure {
+        None => TestOutcome::passed(&test, String::new()),
+        Some(failure) => {
+            let output = format!("thread panicked:\n{failure}\n");
+            TestOutcome::failed(&test, failure, output)
+        }
     }
 }
 
@@ -34,13 +32,23 @@ fn report() -> Report {
     let lock = LabReport::new(
         "lab1-lock",
         vec![
-            outcome(Tier::Visible, "the_seed_workload_loses_no_update", ""),
-            outcome(Tier::Hidden, "many_threads_lose_no_update", ""),
+            outcome(Tier::Visible, "the_seed_workload_loses_no_update", None),
+            outcome(Tier::Hidden, "many_threads_lose_no_update", None),
             outcome(
                 Tier::Loom,
                 "locked_counter_loses_no_update_in_any_interleaving",
-                "two threads adding one each ended at 1 in some interleaving: the read and the \
-                 write must happen under one lock (at lab1-lock/tests/loom.rs:13:9)",
+                Some(Failure::LoomCounterexample {
+                    failure: Box::new(Failure::Panicked {
+                        panic: Panic {
+                            message: "two threads adding one each ended at 1 in some \
+                                      interleaving: the read and the write must happen under \
+                                      one lock"
+                                .into(),
+                            location: "lab1-lock/tests/loom.rs:13:9".into(),
+                        },
+                    }),
+                    interleaving: None,
+                }),
             ),
         ],
         &rubric,
@@ -50,7 +58,9 @@ fn report() -> Report {
         vec![outcome(
             Tier::Visible,
             "one_thread_counts_every_increment",
-            "the submission has no lab1-race/src folder",
+            Some(Failure::NotHandedIn {
+                why: "the submission has no lab1-race/src folder".into(),
+            }),
         )],
         &rubric,
     );
