@@ -3,7 +3,8 @@
 //! and the producer joins the queue. Proves, over every
 //! interleaving, that each item is applied exactly once, that no worker waits forever (loom
 //! fails a model in which every thread is blocked), and that `join` never returns before the
-//! last item is done. Run with
+//! last item is done; and that `run_pipeline` applies each task exactly once and returns each
+//! worker's count. Run with
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-queue --test loom`.
 #![cfg(loom)]
 
@@ -113,4 +114,46 @@ fn the_producer_reports_a_task_only_once_it_is_on_the_queue() {
          reports (`after_put`) each task before putting it on the queue. Put it first, then \
          report it, as the seed prints \"Added\" after `put`"
     );
+}
+
+#[test]
+fn the_pipeline_applies_each_task_once_and_counts_it_for_its_worker() {
+    let mut model = loom::model::Builder::new();
+    model.preemption_bound = Some(2);
+    model.check(|| {
+        // Plain std locking: what was applied is recorded, not explored.
+        let applied = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = std::sync::Arc::clone(&applied);
+        let per_worker = lab1_queue::run_pipeline(
+            2,
+            2,
+            |_| {},
+            move |worker, task: &str| log.lock().unwrap().push((worker, task.to_owned())),
+        );
+        let applied = applied.lock().unwrap().clone();
+        assert_eq!(
+            per_worker.len(),
+            2,
+            "`run_pipeline(2, 2, ..)` returned {per_worker:?}: it should return one count per \
+             worker, in worker id order"
+        );
+        for id in 1..=2 {
+            let by_worker = applied.iter().filter(|(worker, _)| *worker == id).count();
+            assert_eq!(
+                per_worker[id - 1],
+                by_worker,
+                "worker {id} applied {by_worker} tasks but `run_pipeline` counts {}: return \
+                 how many tasks each worker applied, by worker id",
+                per_worker[id - 1]
+            );
+        }
+        let mut tasks: Vec<String> = applied.into_iter().map(|(_, task)| task).collect();
+        tasks.sort();
+        assert_eq!(
+            tasks,
+            [lab1_queue::loopback_config(0), lab1_queue::loopback_config(1)],
+            "the workers applied these tasks: each of the producer's tasks, `loopback_config(i)` \
+             for i in 0..2, must be applied exactly once before `run_pipeline` returns"
+        );
+    });
 }
