@@ -175,43 +175,67 @@ fn build_locked(
     plan: BuildPlan<'_>,
     target_dir: &Path,
 ) -> Result<BTreeMap<String, Build>> {
-    let BuildPlan {
-        labs,
-        targets,
-        profile,
-        limits,
-    } = plan;
-    let mut command = cargo(root, target_dir, profile);
+    let mut command = build_command(root, &plan, target_dir);
+    let mut child = command.spawn().context("cannot run cargo")?;
+    let watchdog = Watchdog::start(&child, plan.limits.timeout);
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let stderr = thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
+    let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", root.display()))?;
+    let said = read_messages(stdout, &root, plan.labs)?;
+    let status = child.wait().context("cannot wait for cargo")?;
+    let stderr = if watchdog.finish() {
+        format!(
+            "the build took longer than {} s and was stopped: look for code that keeps the \
+             compiler busy without end (a huge constant, a deep recursion in const or macro \
+             code)",
+            plan.limits.timeout.as_secs()
+        )
+    } else {
+        stderr.join().unwrap_or_default()
+    };
+    builds_of(plan.labs, said, status.success(), &stderr)
+}
+
+/// The `cargo build` of `plan` in `root`, its JSON messages on stdout, confined.
+fn build_command(root: &Path, plan: &BuildPlan<'_>, target_dir: &Path) -> Command {
+    let mut command = cargo(root, target_dir, plan.profile);
     command
         .args(["build", "--keep-going", "--offline", "--locked", "--quiet"])
-        .args(packages(labs))
-        .args(targets.iter().flat_map(|target| ["--test", target]))
+        .args(packages(plan.labs))
+        .args(plan.targets.iter().flat_map(|target| ["--test", target]))
         .arg("--message-format=json")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if profile == Profile::Loom {
+    if plan.profile == Profile::Loom {
         // Incremental in release too: a submission's lab crates differ from the last one's
         // in the student's files only, and rebuild in a fraction of the time.
         command.args(["--release", "--config", "profile.release.incremental=true"]);
     }
-    confine(&mut command, limits.memory_bytes);
-    let mut child = command.spawn().context("cannot run cargo")?;
-    let watchdog = Watchdog::start(&child, limits.timeout);
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let stderr = thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
-    let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    confine(&mut command, plan.limits.memory_bytes);
+    command
+}
 
-    let root = root
-        .canonicalize()
-        .with_context(|| format!("cannot resolve {}", root.display()))?;
+/// What cargo's JSON messages said of each lab.
+#[derive(Debug, Default)]
+struct CargoSaid {
+    /// Each lab's test executables, by target name.
+    executables: BTreeMap<String, BTreeMap<String, PathBuf>>,
+    /// Each lab's first compiler error, rendered.
+    first_errors: BTreeMap<String, String>,
+}
+
+/// Reads cargo's JSON `messages` of a build in `root` (canonical) of `labs`.
+fn read_messages(messages: impl std::io::BufRead, root: &Path, labs: &[&str]) -> Result<CargoSaid> {
     let lab_of = |target: &Target| -> Option<String> {
-        let relative = target.src_path.as_std_path().strip_prefix(&root).ok()?;
+        let relative = target.src_path.as_std_path().strip_prefix(root).ok()?;
         let lab = relative.components().next()?.as_os_str().to_str()?;
         labs.contains(&lab).then(|| lab.to_owned())
     };
-    let mut executables: BTreeMap<String, BTreeMap<String, PathBuf>> = BTreeMap::new();
-    let mut first_errors: BTreeMap<String, String> = BTreeMap::new();
-    for message in Message::parse_stream(stdout) {
+    let mut said = CargoSaid::default();
+    for message in Message::parse_stream(messages) {
         match message.context("cannot read cargo's output")? {
             Message::CompilerArtifact(artifact) => {
                 let is_test = artifact.profile.test
@@ -223,7 +247,7 @@ fn build_locked(
                 if let (true, Some(executable), Some(lab)) =
                     (is_test, artifact.executable, lab_of(&artifact.target))
                 {
-                    executables
+                    said.executables
                         .entry(lab)
                         .or_default()
                         .insert(artifact.target.name.clone(), executable.into_std_path_buf());
@@ -235,33 +259,35 @@ fn build_locked(
                 if let (Some(lab), Some(rendered)) =
                     (lab_of(&message.target), message.message.rendered)
                 {
-                    first_errors.entry(lab).or_insert(rendered);
+                    said.first_errors.entry(lab).or_insert(rendered);
                 }
             }
             _ => {}
         }
     }
-    let status = child.wait().context("cannot wait for cargo")?;
-    let stopped = watchdog.finish();
-    let stderr = if stopped {
-        format!(
-            "the build took longer than {} s and was stopped: look for code that keeps the \
-             compiler busy without end (a huge constant, a deep recursion in const or macro \
-             code)",
-            limits.timeout.as_secs()
-        )
-    } else {
-        stderr.join().unwrap_or_default()
-    };
+    Ok(said)
+}
+
+/// Each lab's build from what cargo `said`, whether it `succeeded`, and its `stderr`; an error
+/// when cargo failed and no lab's compile error explains why (the grader's fault).
+fn builds_of(
+    labs: &[&str],
+    mut said: CargoSaid,
+    succeeded: bool,
+    stderr: &str,
+) -> Result<BTreeMap<String, Build>> {
     let builds: BTreeMap<String, Build> = labs
         .iter()
         .map(|lab| {
-            let build = match (first_errors.remove(*lab), executables.remove(*lab)) {
+            let build = match (
+                said.first_errors.remove(*lab),
+                said.executables.remove(*lab),
+            ) {
                 (Some(error), _) => Build::CompileError(error),
                 (None, Some(built)) => Build::Built(built),
                 // Cargo gave up on the lab before the compiler said why (a missing file, a
                 // failed link): what cargo said is the reason.
-                (None, None) if !status.success() => Build::CompileError(stderr.clone()),
+                (None, None) if !succeeded => Build::CompileError(stderr.to_owned()),
                 (None, None) => Build::Built(BTreeMap::new()),
             };
             ((*lab).to_owned(), build)
@@ -270,7 +296,7 @@ fn build_locked(
     let explained = builds
         .values()
         .any(|build| matches!(build, Build::CompileError(_)));
-    if !status.success() && !explained {
+    if !succeeded && !explained {
         bail!(
             "cargo failed to build the tests of {}:\n{stderr}",
             labs.join(", ")

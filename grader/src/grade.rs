@@ -223,79 +223,74 @@ impl Grader {
             (Profile::Threads, self.limits),
             (Profile::Loom, self.loom_limits),
         ] {
-            // Each accepted lab's expected tests of this profile, in `accepted`'s order.
-            let tests: Vec<Vec<TestId>> = accepted
-                .iter()
-                .map(|lab| {
-                    lab.expected
-                        .iter()
-                        .filter(|test| (test.tier == Tier::Loom) == (profile == Profile::Loom))
-                        .cloned()
-                        .collect()
-                })
-                .collect();
-            let names: Vec<&str> = accepted
-                .iter()
-                .zip(&tests)
-                .filter(|(_, tests)| !tests.is_empty())
-                .map(|(lab, _)| lab.lab.name)
-                .collect();
-            let targets: BTreeSet<&str> = tests
-                .iter()
-                .flatten()
-                .map(|test| test.target.as_str())
-                .collect();
-            let targets: Vec<&str> = targets.into_iter().collect();
-            if !names.is_empty() {
-                self.stage(&format!(
-                    "building the {} tests of {}",
-                    match profile {
-                        Profile::Threads => "visible and hidden",
-                        Profile::Loom => "loom",
-                    },
-                    names.join(", ")
-                ));
-            }
-            let plan = BuildPlan {
-                labs: &names,
-                targets: &targets,
-                profile,
-                limits: self.build_limits,
-            };
-            let mut builds = build_tests(&workspace, plan, &self.cache, binaries)?;
-            for (lab, tests) in accepted.iter().zip(tests) {
-                let Some(build) = builds.remove(lab.lab.name) else {
+            let built = self.build_profile(&workspace, accepted, profile, binaries)?;
+            for (lab, (tests, build)) in accepted.iter().zip(built) {
+                let Some(build) = build else {
                     continue;
                 };
-                match build {
-                    Build::CompileError(error) => {
-                        let errors: Vec<&str> = error.lines().take(COMPILE_ERROR_LINES).collect();
-                        let failure = Failure::DoesNotCompile {
-                            errors: errors.join("\n"),
-                        };
-                        outcomes[lab.index].extend(all_failed(&tests, &failure));
-                    }
-                    Build::Built(executables) => {
-                        for test in tests {
-                            match executables.get(&test.target) {
-                                None => outcomes[lab.index].push(TestOutcome::failed(
-                                    &test,
-                                    Failure::NotBuilt,
-                                    String::new(),
-                                )),
-                                Some(executable) => runnable.push(Runnable {
-                                    lab: lab.index,
-                                    test,
-                                    executable: executable.clone(),
-                                    limits,
-                                }),
-                            }
-                        }
-                    }
-                }
+                runnable.extend(runnable_tests(lab.index, tests, build, limits, outcomes));
             }
         }
         Ok(runnable)
+    }
+
+    /// Builds the tests of `profile` of the `accepted` labs in `workspace`; returns, for each
+    /// accepted lab in order, its expected tests of the profile and their build (`None` when
+    /// it has none of the profile).
+    fn build_profile(
+        &self,
+        workspace: &BuildWorkspace,
+        accepted: &[Accepted<'_>],
+        profile: Profile,
+        binaries: &Path,
+    ) -> Result<Vec<(Vec<TestId>, Option<Build>)>> {
+        let tests: Vec<Vec<TestId>> = accepted
+            .iter()
+            .map(|lab| {
+                lab.expected
+                    .iter()
+                    .filter(|test| (test.tier == Tier::Loom) == (profile == Profile::Loom))
+                    .cloned()
+                    .collect()
+            })
+            .collect();
+        let names: Vec<&str> = accepted
+            .iter()
+            .zip(&tests)
+            .filter(|(_, tests)| !tests.is_empty())
+            .map(|(lab, _)| lab.lab.name)
+            .collect();
+        let targets: BTreeSet<&str> = tests
+            .iter()
+            .flatten()
+            .map(|test| test.target.as_str())
+            .collect();
+        let targets: Vec<&str> = targets.into_iter().collect();
+        if !names.is_empty() {
+            self.stage(&format!(
+                "building the {} tests of {}",
+                match profile {
+                    Profile::Threads => "visible and hidden",
+                    Profile::Loom => "loom",
+                },
+                names.join(", ")
+            ));
+        }
+        let plan = BuildPlan {
+            labs: &names,
+            targets: &targets,
+            profile,
+            limits: self.build_limits,
+        };
+        let mut builds = build_tests(workspace, plan, &self.cache, binaries)?;
+        Ok(accepted
+            .iter()
+            .zip(tests)
+            .map(|(lab, tests)| {
+                let build = builds.remove(lab.lab.name);
+                (tests, build)
+            })
+            .collect())
     }
 
     /// A new folder under `<cache>/<kind>`, deleted when dropped. Folders there that a grader
@@ -361,6 +356,44 @@ impl Grader {
         })?;
         Ok(outcomes.into_inner().expect("outcomes lock"))
     }
+}
+
+/// The `tests` of lab `index` that its `build` made runnable under `limits`; the others go
+/// to `outcomes`, failed: all of them when the lab does not compile, one whose target has no
+/// executable.
+fn runnable_tests(
+    index: usize,
+    tests: Vec<TestId>,
+    build: Build,
+    limits: Limits,
+    outcomes: &mut [Vec<TestOutcome>],
+) -> Vec<Runnable> {
+    let executables = match build {
+        Build::CompileError(error) => {
+            let errors: Vec<&str> = error.lines().take(COMPILE_ERROR_LINES).collect();
+            let failure = Failure::DoesNotCompile {
+                errors: errors.join("\n"),
+            };
+            outcomes[index].extend(all_failed(&tests, &failure));
+            return Vec::new();
+        }
+        Build::Built(executables) => executables,
+    };
+    let mut runnable = Vec::new();
+    for test in tests {
+        match executables.get(&test.target) {
+            None => {
+                outcomes[index].push(TestOutcome::failed(&test, Failure::NotBuilt, String::new()))
+            }
+            Some(executable) => runnable.push(Runnable {
+                lab: index,
+                test,
+                executable: executable.clone(),
+                limits,
+            }),
+        }
+    }
+    runnable
 }
 
 #[cfg(test)]

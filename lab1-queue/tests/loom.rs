@@ -151,7 +151,10 @@ fn the_pipeline_applies_each_task_once_and_counts_it_for_its_worker() {
         tasks.sort();
         assert_eq!(
             tasks,
-            [lab1_queue::loopback_config(0), lab1_queue::loopback_config(1)],
+            [
+                lab1_queue::loopback_config(0),
+                lab1_queue::loopback_config(1)
+            ],
             "the workers applied these tasks: each of the producer's tasks, `loopback_config(i)` \
              for i in 0..2, must be applied exactly once before `run_pipeline` returns"
         );
