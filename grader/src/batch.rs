@@ -22,13 +22,13 @@ use std::thread;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use walkdir::WalkDir;
 
 use crate::catalog::Lab;
 use crate::collect::{CollectError, collect, find_workspace};
 use crate::grade::{ALL_TIERS, Grader, LabSubmission};
 use crate::report::{LabReport, Report};
 use crate::rubric::Rubric;
+use crate::tree::{self, Kind, Links};
 use crate::unzip;
 
 /// One student's submission in a class folder.
@@ -263,14 +263,14 @@ impl Batch<'_> {
         let pristine = &self.grader.pristine;
         let lab_dirs = self.labs.iter().map(|lab| pristine.join(lab.name));
         for root in lab_dirs.chain([pristine.join("Cargo.lock")]) {
-            for entry in WalkDir::new(&root)
-                .sort_by_file_name()
-                .into_iter()
-                .flatten()
-            {
-                if entry.file_type().is_file() {
-                    hash.update(entry.path().to_string_lossy().as_bytes());
-                    hash.update(fs::read(entry.path()).unwrap_or_default());
+            if root.is_file() {
+                hash.update(root.to_string_lossy().as_bytes());
+                hash.update(fs::read(&root).unwrap_or_default());
+            }
+            for entry in tree::walk(&root, &[], Links::Follow).unwrap_or_default() {
+                if entry.kind == Kind::File {
+                    hash.update(entry.path.to_string_lossy().as_bytes());
+                    hash.update(fs::read(&entry.path).unwrap_or_default());
                 }
             }
         }

@@ -15,9 +15,10 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use walkdir::WalkDir;
 use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
+
+use crate::tree::{self, Kind, Links};
 
 /// Gradescope's image set-up script.
 const SETUP: &str = include_str!("../gradescope/setup.sh");
@@ -38,26 +39,19 @@ pub fn write_package(pristine: &Path, out: &Path) -> Result<()> {
         zip.start_file(name, executable)?;
         zip.write_all(text.as_bytes())?;
     }
-    let walk = WalkDir::new(pristine)
-        .sort_by_file_name()
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|entry| {
-            entry.depth() != 1 || !EXCLUDED.iter().any(|name| entry.file_name() == *name)
-        });
-    for entry in walk {
-        let entry = entry.with_context(|| format!("cannot read {}", pristine.display()))?;
-        if !entry.file_type().is_file() {
+    // Links followed: the package holds the facade's text wherever a lab links to it.
+    for entry in tree::walk(pristine, EXCLUDED, Links::Follow)? {
+        if entry.kind != Kind::File {
             continue;
         }
-        let relative = entry.path().strip_prefix(pristine)?;
-        let name = relative
+        let name = entry
+            .relative
             .to_str()
-            .with_context(|| format!("{} is not UTF-8", relative.display()))?;
+            .with_context(|| format!("{} is not UTF-8", entry.relative.display()))?;
         zip.start_file(name, regular)?;
         zip.write_all(
-            &fs::read(entry.path())
-                .with_context(|| format!("cannot read {}", entry.path().display()))?,
+            &fs::read(&entry.path)
+                .with_context(|| format!("cannot read {}", entry.path.display()))?,
         )?;
     }
     zip.finish()?;

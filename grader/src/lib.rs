@@ -19,7 +19,8 @@
 //! At class scale, [`batch`] grades many submissions (resumably, N at a time) and
 //! [`class_report`] draws the class's results as one offline HTML page; [`release`] writes the
 //! student workspace and [`gradescope`] the autograder package. [`unzip`] unpacks a
-//! submission handed in as a zip. [`self_check`] proves the stub/reference contract.
+//! submission handed in as a zip. [`self_check`] proves the stub/reference contract. [`tree`]
+//! is the one way any of them walks a folder.
 
 pub mod batch;
 pub mod catalog;
@@ -39,4 +40,5 @@ pub mod rubric;
 pub mod run;
 pub mod scratch;
 pub mod self_check;
+pub mod tree;
 pub mod unzip;

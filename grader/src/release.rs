@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use cargo_metadata::MetadataCommand;
-use walkdir::WalkDir;
 
 use crate::catalog::{LABS, Lab};
+use crate::tree::{self, Kind, Links};
 
 /// The students' README at the release's root.
 const README: &str = include_str!("../release/README.md");
@@ -56,14 +56,11 @@ pub fn write_release(pristine: &Path, out: &Path) -> Result<Vec<PathBuf>> {
         ".github/workflows/classroom.yml",
         &classroom_workflow(LABS),
     )?;
-    let mut files: Vec<PathBuf> = WalkDir::new(out)
+    let files: Vec<PathBuf> = tree::walk(out, &[], Links::Keep)?
         .into_iter()
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .filter(|entry| entry.file_type().is_file())
-        .map(|entry| entry.path().strip_prefix(out).unwrap().to_path_buf())
+        .filter(|entry| entry.kind == Kind::File)
+        .map(|entry| entry.relative)
         .collect();
-    files.sort();
     Ok(files)
 }
 
@@ -78,22 +75,17 @@ fn write(root: &Path, relative: &str, text: &str) -> Result<()> {
 
 /// Copies one lab crate, without [`LAB_EXCLUDED`], with its manifest stripped of them.
 fn copy_lab(from: &Path, to: &Path) -> Result<()> {
-    for entry in WalkDir::new(from).into_iter().filter_entry(|entry| {
-        entry.depth() != 1
-            || !LAB_EXCLUDED
-                .iter()
-                .any(|excluded| entry.file_name() == *excluded)
-    }) {
-        let entry = entry.with_context(|| format!("cannot read {}", from.display()))?;
-        let target = to.join(entry.path().strip_prefix(from)?);
-        if entry.file_type().is_dir() {
+    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in tree::walk(from, LAB_EXCLUDED, Links::Follow)? {
+        let target = to.join(&entry.relative);
+        if entry.kind == Kind::Dir {
             fs::create_dir_all(&target)?;
-        } else if entry.depth() == 1 && entry.file_name() == "Cargo.toml" {
-            let manifest = fs::read_to_string(entry.path())?;
+        } else if entry.relative == Path::new("Cargo.toml") {
+            let manifest = fs::read_to_string(&entry.path)?;
             fs::write(&target, lab_manifest(&manifest)?)?;
         } else {
-            fs::copy(entry.path(), &target)
-                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+            fs::copy(&entry.path, &target)
+                .with_context(|| format!("cannot copy {}", entry.path.display()))?;
         }
     }
     Ok(())

@@ -11,11 +11,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use walkdir::WalkDir;
 
 use crate::catalog::test_files;
 use crate::collect::{PRISTINE_SRC_FILES, Sources};
 use crate::evidence;
+use crate::tree::{self, Kind, Links};
 
 /// Top-level entries of the pristine workspace never copied: build output, history, and the
 /// grader's own tests (the corpora among them).
@@ -81,22 +81,16 @@ fn overlay(lab_dir: &Path, sources: &Sources, secret: &str) -> Result<()> {
 /// that exist and replacing files, leaving out [`NOT_COPIED`] (build output, history, the
 /// grader's own tests), keeping symbolic links as links.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    let walker = WalkDir::new(from).follow_links(false).into_iter();
-    for entry in walker.filter_entry(|entry| {
-        let relative = entry.path().strip_prefix(from).unwrap_or(entry.path());
-        !NOT_COPIED.iter().any(|skip| relative == Path::new(skip))
-    }) {
-        let entry = entry?;
-        let relative = entry.path().strip_prefix(from)?;
-        let target: PathBuf = to.join(relative);
-        let kind = entry.file_type();
-        if kind.is_dir() {
-            fs::create_dir_all(&target)?;
-        } else if kind.is_symlink() {
-            std::os::unix::fs::symlink(fs::read_link(entry.path())?, &target)?;
-        } else {
-            fs::copy(entry.path(), &target)
-                .with_context(|| format!("cannot copy {}", entry.path().display()))?;
+    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    for entry in tree::walk(from, NOT_COPIED, Links::Keep)? {
+        let target: PathBuf = to.join(&entry.relative);
+        match entry.kind {
+            Kind::Dir => fs::create_dir_all(&target)?,
+            Kind::Link => std::os::unix::fs::symlink(fs::read_link(&entry.path)?, &target)?,
+            Kind::File => {
+                fs::copy(&entry.path, &target)
+                    .with_context(|| format!("cannot copy {}", entry.path.display()))?;
+            }
         }
     }
     Ok(())
