@@ -120,3 +120,152 @@ fn the_release_builds_alone_and_fails_as_shipped() {
         "the demo should stop at the first todo!(): {output}"
     );
 }
+
+/// The cargo commands a README quotes: each line of its `sh` blocks and each inline code span
+/// that starts with `cargo` or an environment assignment before it, comments cut off.
+fn quoted_commands(readme: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    let mut in_sh = false;
+    for line in readme.lines() {
+        if line.starts_with("```") {
+            in_sh = !in_sh && line.trim() == "```sh";
+            continue;
+        }
+        if in_sh {
+            commands.push(line.split(" #").next().unwrap_or("").trim().to_owned());
+        } else {
+            commands.extend(line.split('`').skip(1).step_by(2).map(str::to_owned));
+        }
+    }
+    commands.retain(|command| {
+        let words = shell_words(command);
+        words
+            .iter()
+            .position(|word| word == "cargo")
+            .is_some_and(|at| words[..at].iter().all(|word| word.contains('=')))
+    });
+    commands
+}
+
+/// `command` split into words as a shell would: at spaces outside double quotes, which are
+/// removed.
+fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quoted = false;
+    for c in command.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => {
+                if !word.is_empty() {
+                    words.push(std::mem::take(&mut word));
+                }
+            }
+            c => word.push(c),
+        }
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    words
+}
+
+/// `command` (environment assignments, then `cargo ...`) made to type-check what it would
+/// run, offline, without building or running it: `test` and `run` become `check` (of the
+/// tests, or of what `--test` names), and what is passed to the program after `--` is
+/// dropped. Returns the environment and cargo's arguments.
+fn check_only(command: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let words = shell_words(command);
+    let at = words
+        .iter()
+        .position(|word| word == "cargo")
+        .expect("cargo");
+    let env = words[..at]
+        .iter()
+        .map(|word| {
+            let (name, value) = word.split_once('=').expect("an assignment");
+            (name.to_owned(), value.to_owned())
+        })
+        .collect();
+    let mut args: Vec<String> = words[at + 1..]
+        .iter()
+        .take_while(|word| *word != "--")
+        .map(|word| {
+            if word == "run" {
+                "build".to_owned()
+            } else {
+                word.clone()
+            }
+        })
+        .collect();
+    if args.first().is_some_and(|subcommand| subcommand == "test") {
+        args.push("--no-run".to_owned());
+    }
+    args.insert(1, "--offline".to_owned());
+    (env, args)
+}
+
+#[test]
+fn every_command_a_lab_readme_quotes_works_in_the_release() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("release");
+    grader::release::write_release(&pristine(), &root).unwrap();
+    let mut checked = 0;
+    for lab in grader::catalog::LABS {
+        let readme = std::fs::read_to_string(root.join(lab.name).join("README.md")).unwrap();
+        let commands = quoted_commands(&readme);
+        assert!(
+            !commands.is_empty(),
+            "{}'s README quotes no command",
+            lab.name
+        );
+        for command in commands {
+            let (env, args) = check_only(&command);
+            let mut cargo = Command::new(env!("CARGO"));
+            cargo
+                .args(&args)
+                .current_dir(&root)
+                .env(
+                    "CARGO_TARGET_DIR",
+                    Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-target"),
+                )
+                .env_remove("RUSTFLAGS")
+                .envs(env);
+            let output = cargo.output().expect("cargo runs");
+            assert!(
+                output.status.success(),
+                "{}'s README quotes `{command}`, which does not work in the release (checked \
+                 as `cargo {}`): {}",
+                lab.name,
+                args.join(" "),
+                text(&output)
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "only {checked} commands were checked");
+}
+
+#[test]
+fn a_quoted_command_is_checked_not_run() {
+    let readme = "Run `cargo run -p lab1-race` or:\n\n```sh\nRUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom   # the models\ncargo run -p lab2-async -- compare\n```\nNot `git status`.\n";
+    let commands = quoted_commands(readme);
+    assert_eq!(
+        commands,
+        [
+            "cargo run -p lab1-race",
+            "RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom",
+            "cargo run -p lab2-async -- compare",
+        ]
+    );
+    let (env, args) = check_only(&commands[1]);
+    assert_eq!(env, [("RUSTFLAGS".to_owned(), "--cfg loom".to_owned())]);
+    assert_eq!(
+        args.join(" "),
+        "test --offline --release -p lab1-lock --test loom --no-run"
+    );
+    assert_eq!(
+        check_only(&commands[2]).1.join(" "),
+        "build --offline -p lab2-async"
+    );
+}

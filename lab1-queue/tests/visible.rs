@@ -42,7 +42,10 @@ fn items_come_out_in_the_order_they_went_in() {
         queue.put(i);
     }
     assert_eq!(queue.len(), 3, "3 items put, none taken: `len` should be 3");
-    assert!(!queue.is_empty(), "3 items wait, yet the queue says it is empty");
+    assert!(
+        !queue.is_empty(),
+        "3 items wait, yet the queue says it is empty"
+    );
     let taken: Vec<i32> = (0..3).map(|_| queue.get()).collect();
     assert_eq!(
         taken,
