@@ -31,6 +31,26 @@ use crate::rubric::Rubric;
 use crate::tree::{self, Kind, Links};
 use crate::unzip;
 
+/// The file name of a student's JSON report in their [`student_dir`].
+pub const REPORT_JSON: &str = "report.json";
+
+/// The folder of the results of the student `id` in the batch output folder `out`:
+/// `out/students/<id>`, with every character of the id other than an ASCII letter or digit,
+/// `.`, `_` or `-` replaced by `_`, so that any id is a safe file name.
+pub fn student_dir(out: &Path, id: &str) -> PathBuf {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    out.join("students").join(safe)
+}
+
 /// One student's submission in a class folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Student {
@@ -139,12 +159,12 @@ impl Batch<'_> {
     /// Grades one student, unless an earlier run already did on the same fingerprint;
     /// `pristine` is the [`pristine_digest`](Self::pristine_digest).
     fn student(&self, student: &Student, pristine: &str) -> Result<Outcome> {
-        let dir = self.student_dir(student);
+        let dir = student_dir(self.out, &student.id);
         let fingerprint = self.fingerprint(&student.path, pristine);
         if !self.regrade
             && fs::read_to_string(dir.join("fingerprint")).ok().as_deref()
                 == Some(fingerprint.as_str())
-            && let Ok(text) = fs::read_to_string(dir.join("report.json"))
+            && let Ok(text) = fs::read_to_string(dir.join(REPORT_JSON))
             && let Ok(report) = serde_json::from_str::<Report>(&text)
         {
             return Ok(Outcome::Unchanged(report));
@@ -155,7 +175,7 @@ impl Batch<'_> {
             ..report
         };
         fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        write_whole(&dir.join("report.json"), &to_json(&report)?)?;
+        write_whole(&dir.join(REPORT_JSON), &to_json(&report)?)?;
         write_whole(&dir.join("results.json"), &to_json(&report.gradescope())?)?;
         write_whole(&dir.join("fingerprint"), &fingerprint)?;
         Ok(Outcome::Graded(report))
@@ -208,22 +228,6 @@ impl Batch<'_> {
             .map(|(lab, outcomes)| LabReport::new(lab.name, outcomes, self.rubric))
             .collect();
         Ok(Report::new(&student.id, reports))
-    }
-
-    /// Where `student`'s results go: a folder named after the id, made safe as a file name.
-    pub fn student_dir(&self, student: &Student) -> PathBuf {
-        let safe: String = student
-            .id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.out.join("students").join(safe)
     }
 
     /// A hash of everything a student's grade depends on that can change between runs: the

@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -292,7 +292,11 @@ fn batch_results(
     }
     write_whole(&out.join("grades.csv"), &grades_csv(labs, &class)?)?;
     write_whole(&out.join("failed-tests.csv"), &failed_tests_csv(&class)?)?;
-    write_whole(&out.join("report.html"), &class_report::render(&class))?;
+    let today = class_report::utc_date(SystemTime::now());
+    write_whole(
+        &out.join("report.html"),
+        &class_report::render(&class, &today),
+    )?;
     println!(
         "{graded} graded, {unchanged} unchanged since the last run, {} failed; results in {}",
         failed.len(),

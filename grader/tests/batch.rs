@@ -85,6 +85,23 @@ fn a_class_is_graded_each_student_alone_and_resumably() {
         html.contains("alice") && html.contains("<svg"),
         "report.html"
     );
+    let files: Vec<&str> = html
+        .split(" href=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .filter(|link| !link.starts_with('#'))
+        .collect();
+    assert_eq!(
+        files,
+        ["alice", "bob", "carol"].map(|student| format!("students/{student}/report.json")),
+        "report.html should link each student to their report"
+    );
+    for file in files {
+        assert!(
+            out.join(file).is_file(),
+            "report.html links to {file}, which is missing"
+        );
+    }
 
     let again = batch(&class, &out, &[]);
     assert!(again.contains("0 graded, 3 unchanged"), "{again}");
