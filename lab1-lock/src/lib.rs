@@ -3,8 +3,10 @@
 //! Part (a) puts the whole read-add-write of Lab 1.1 inside one `Mutex` critical section.
 //! Part (b) goes beyond the seed and builds the lock itself: a spin lock made of an atomic flag
 //! and an `UnsafeCell`, handing out a guard that releases it when dropped.
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
+
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod sync;
 
@@ -12,7 +14,9 @@ use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 
 use sync::cell::{MutPtr, UnsafeCell};
-use sync::{Arc, AtomicBool, Mutex, Ordering, hint, thread};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use sync::{Arc, Ordering, hint, thread};
+use sync::{AtomicBool, Mutex};
 
 /// Threads the demo starts, as in the seed (`num_threads_fixed`).
 pub const NUM_THREADS: usize = 5;
@@ -73,6 +77,7 @@ pub fn run_locked(threads: usize, iterations: usize) -> usize {
 /// guard is visible to whoever takes the lock next (release on unlock, acquire on lock).
 #[derive(Debug)]
 pub struct SpinLock<T> {
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     locked: AtomicBool,
     data: UnsafeCell<T>,
 }
@@ -118,6 +123,7 @@ impl<T> SpinLock<T> {
 /// released when it is dropped.
 #[derive(Debug)]
 pub struct SpinLockGuard<'a, T> {
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     lock: &'a SpinLock<T>,
     /// Dropped by hand, before the lock is released: under loom the pointer's access lasts as
     /// long as the pointer, and it must end inside the critical section.

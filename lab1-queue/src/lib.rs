@@ -5,14 +5,17 @@
 //! `queue.Queue`: `put`, a blocking `get`, `task_done`, and a `join` that waits until every
 //! item ever put has been marked done.
 
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod sync;
 
 use std::collections::VecDeque;
 
-use sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use sync::{Arc, thread};
+use sync::{Condvar, Mutex, MutexGuard};
 
 /// The seed's `num_tasks_to_produce`.
 pub const NUM_TASKS: usize = 10;
@@ -31,6 +34,7 @@ pub fn loopback_config(i: usize) -> String {
 /// while the queue is empty; `join` returns only once `task_done` has been called as many
 /// times as `put` (an item counts as unfinished from its `put` to its `task_done`).
 #[derive(Debug)]
+#[expect(dead_code, reason = "delete this once your code uses it")]
 pub struct TaskQueue<T> {
     state: Mutex<QueueState<T>>,
     item_added: Condvar,
@@ -39,6 +43,7 @@ pub struct TaskQueue<T> {
 
 /// What the queue's lock protects.
 #[derive(Debug)]
+#[expect(dead_code, reason = "delete this once your code uses it")]
 struct QueueState<T> {
     items: VecDeque<T>,
     unfinished: usize,
@@ -58,6 +63,7 @@ impl<T> TaskQueue<T> {
     }
 
     /// The queue's state, locked.
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     fn state(&self) -> MutexGuard<'_, QueueState<T>> {
         self.state
             .lock()

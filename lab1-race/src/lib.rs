@@ -3,12 +3,16 @@
 //! Several threads add one to a shared counter, each increment being three separate steps:
 //! read the value, pause, write the value plus one. Nothing stops another thread from writing
 //! between one thread's read and its write, so updates get lost.
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
+
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod sync;
 
-use sync::{Arc, AtomicUsize, Ordering, thread};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use sync::{Arc, thread};
+use sync::{AtomicUsize, Ordering};
 
 /// Threads the demo starts, as in the seed (`num_threads`).
 pub const NUM_THREADS: usize = 5;

@@ -4,12 +4,15 @@
 //! `Condvar`: a count of free permits, and a way to sleep until one is given back. A permit is
 //! an RAII value: holding it means holding one "parking spot", dropping it frees the spot.
 
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod sync;
 
-use sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use sync::{Arc, thread};
+use sync::{Condvar, Mutex, MutexGuard};
 
 /// The seed's `max_concurrent_connections`.
 pub const MAX_CONCURRENT_CONNECTIONS: usize = 3;
@@ -25,6 +28,7 @@ pub fn device_ips() -> Vec<String> {
 /// dropping a permit frees it and wakes one waiter; the number of live permits never exceeds
 /// the number the semaphore was created with.
 #[derive(Debug)]
+#[expect(dead_code, reason = "delete this once your code uses it")]
 pub struct Semaphore {
     free: Mutex<usize>,
     permit_returned: Condvar,
@@ -33,6 +37,7 @@ pub struct Semaphore {
 /// One of a [`Semaphore`]'s permits; it is given back when dropped.
 #[derive(Debug)]
 pub struct Permit<'a> {
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     semaphore: &'a Semaphore,
 }
 
@@ -46,6 +51,7 @@ impl Semaphore {
     }
 
     /// The free-permit count, locked.
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     fn free(&self) -> MutexGuard<'_, usize> {
         self.free
             .lock()

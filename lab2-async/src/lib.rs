@@ -9,8 +9,9 @@
 //! Every pause in this lab is `tokio::time::sleep`, never `std::thread::sleep`: the tests run on
 //! tokio's paused clock, where sleeping costs no real time and a total is exact.
 
-// The stub leaves some imports unused until you fill in the `todo!()`s.
-#![allow(unused_imports)]
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod log;
 
@@ -20,9 +21,12 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+#[expect(unused_imports, reason = "delete this once your code uses it")]
 use futures::future::join_all;
+#[expect(unused_imports, reason = "delete this once your code uses it")]
 use futures::stream::{self, StreamExt};
 use rand::{Rng, RngExt};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
 use tokio::time::{sleep, timeout};
 
 /// One fetch of the seed's tasks 2.1 and 2.2: a device and how long it takes to answer.
