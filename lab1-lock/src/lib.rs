@@ -50,7 +50,7 @@ impl LockedCounter {
     /// section, so no other thread's increment can come between the read and the write.
     pub fn increment(&self) {
         // TODO(1.2a): lock `self.value` once, then read, add one and write while holding it.
-        todo!()
+        todo!("LockedCounter::increment")
     }
 }
 
@@ -68,7 +68,7 @@ impl Default for LockedCounter {
 pub fn run_locked(threads: usize, iterations: usize) -> usize {
     // TODO(1.2a): as `run_threads` in Lab 1.1: share one counter with `Arc`, spawn, join all.
     let _ = (threads, iterations);
-    todo!()
+    todo!("run_locked")
 }
 
 /// A mutual-exclusion lock that waits by spinning on an atomic flag.
@@ -101,7 +101,7 @@ impl<T> SpinLock<T> {
     /// access to the value and releases the lock when dropped.
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
         // TODO(1.2b): until `try_lock` succeeds, spin (`hint::spin_loop()`) while the flag is set.
-        todo!()
+        todo!("SpinLock::lock")
     }
 
     /// Takes the lock if it is free right now; returns `None`, without waiting, if another
@@ -110,7 +110,7 @@ impl<T> SpinLock<T> {
         // TODO(1.2b): flip `locked` from false to true in ONE atomic step (which ordering makes
         // the previous holder's writes visible?), and only then build the guard:
         // `SpinLockGuard { lock: self, value: ManuallyDrop::new(self.data.get_mut()) }`.
-        todo!()
+        todo!("SpinLock::try_lock")
     }
 
     /// The guarded value, giving up the lock.
@@ -153,6 +153,6 @@ impl<T> Drop for SpinLockGuard<'_, T> {
         unsafe { ManuallyDrop::drop(&mut self.value) };
         // TODO(1.2b): clear `locked` so that the next holder sees every write made through
         // this guard (which ordering?).
-        todo!()
+        todo!("Drop for SpinLockGuard")
     }
 }

@@ -50,7 +50,7 @@ impl RacyCounter {
     pub fn increment(&self, pause: impl Fn()) {
         // TODO(1.1): read the value, call `pause()`, then store what you read plus one.
         let _ = pause;
-        todo!()
+        todo!("RacyCounter::increment")
     }
 }
 
@@ -74,5 +74,5 @@ where
     // TODO(1.1): share one `RacyCounter` (and `pause`) between `threads` threads with `Arc`,
     // spawn them with `thread::spawn`, join every handle, then return the counter's value.
     let _ = (threads, iterations, pause);
-    todo!()
+    todo!("run_threads")
 }

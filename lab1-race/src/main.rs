@@ -1,6 +1,7 @@
 //! Demo of Lab 1.1, as the seed runs it: 5 threads each add one to a shared counter 10 000
 //! times, pausing 10 microseconds between reading the value and writing it back.
 
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use lab1_race::{ITERATIONS_PER_THREAD, NUM_THREADS, run_threads};
@@ -8,7 +9,11 @@ use lab1_race::{ITERATIONS_PER_THREAD, NUM_THREADS, run_threads};
 /// The seed's `time.sleep(0.00001)`: the window in which another thread can get in.
 const PAUSE: Duration = Duration::from_micros(10);
 
+/// The lab's README, relative to the workspace: its task and its hints.
+const README: &str = "lab1-race/README.md";
+
 fn main() {
+    stop_at_todo();
     println!("--- Observing a Race Condition ---");
     let expected_total = NUM_THREADS * ITERATIONS_PER_THREAD;
     println!("If all threads worked perfectly, the counter should be: {expected_total}");
@@ -26,4 +31,35 @@ fn main() {
             "No race condition observed this time. (Try running it again, it's often random!)"
         );
     }
+}
+
+/// Ends the demo at the first `todo!()` it reaches, in any thread, with the function to fill in
+/// and where [`README`] helps, in place of Rust's panic message; other panics are reported as
+/// usual.
+fn stop_at_todo() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or_default();
+        let Some(function) = message.strip_prefix("not yet implemented") else {
+            return report(info);
+        };
+        // One explanation, even when several threads reach a `todo!()` at once.
+        static FIRST: Mutex<()> = Mutex::new(());
+        let _first = FIRST.lock().unwrap_or_else(PoisonError::into_inner);
+        let what = match function.strip_prefix(": ") {
+            Some(name) => format!("`{name}` is not yet implemented: fill in its"),
+            None => "This is not yet implemented: fill in the".to_owned(),
+        };
+        let at = info.location().map_or_else(String::new, |at| {
+            format!(" at {}:{}:{}", at.file(), at.line(), at.column())
+        });
+        eprintln!("{what} `todo!()`{at}.");
+        eprintln!("See \"Your task\" and \"Hints\" in {README}.");
+        std::process::exit(101);
+    }));
 }

@@ -62,20 +62,20 @@ impl Semaphore {
     pub fn acquire(&self) -> Permit<'_> {
         // TODO(1.3): lock the count (`self.free()`); while it is 0, wait on `permit_returned`
         // (a `Condvar` gives the lock back while it sleeps); then take one.
-        todo!()
+        todo!("Semaphore::acquire")
     }
 
     /// Takes a permit if one is free right now; returns `None`, without waiting, otherwise.
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
         // TODO(1.3): like `acquire`, but give up instead of waiting.
-        todo!()
+        todo!("Semaphore::try_acquire")
     }
 
     /// How many permits are free right now (the seed's `_value`): for printing only, since
     /// another thread may change it the moment after it is read.
     pub fn available(&self) -> usize {
         // TODO(1.3): read the count under the lock.
-        todo!()
+        todo!("Semaphore::available")
     }
 }
 
@@ -83,7 +83,7 @@ impl Drop for Permit<'_> {
     /// Gives the permit back and wakes one thread waiting in [`Semaphore::acquire`].
     fn drop(&mut self) {
         // TODO(1.3): give the permit back, then wake one waiter.
-        todo!()
+        todo!("Drop for Permit")
     }
 }
 
@@ -114,5 +114,5 @@ where
     // TODO(1.3): one `Semaphore` with `limit` permits shared by one thread per device; each
     // thread holds a permit while it calls `connect`; join the threads in input order.
     let _ = (device_ips, limit, connect);
-    todo!()
+    todo!("connect_all")
 }

@@ -127,7 +127,7 @@ pub async fn simulate_network_fetch(ip: &str, delay: Duration) -> String {
     // for `delay` with `tokio::time::sleep(..).await` (never `std::thread::sleep`: it blocks
     // every task on this thread), `log` "Finished fetch from {ip}.", return "Data from {ip}".
     let _ = (ip, delay);
-    todo!()
+    todo!("simulate_network_fetch")
 }
 
 /// Task 2.1: runs the fetches one after another, each starting when the one before has
@@ -135,7 +135,7 @@ pub async fn simulate_network_fetch(ip: &str, delay: Duration) -> String {
 pub async fn fetch_sequentially(fetches: Vec<Fetch>) -> Vec<String> {
     // TODO(2.1): await `simulate_network_fetch` for each fetch in turn, collecting results.
     let _ = fetches;
-    todo!()
+    todo!("fetch_sequentially")
 }
 
 /// Task 2.2: starts every fetch at once and returns their results in input order (the seed's
@@ -144,7 +144,7 @@ pub async fn fetch_concurrently(fetches: Vec<Fetch>) -> Vec<String> {
     // TODO(2.2): make every fetch's future first (they do nothing yet), then await them all
     // together: `futures::future::join_all` keeps the results in input order.
     let _ = fetches;
-    todo!()
+    todo!("fetch_concurrently")
 }
 
 /// Task 2.3: configures the device at `ip` with `commands`, which takes `duration`, and
@@ -155,7 +155,7 @@ pub async fn fetch_concurrently(fetches: Vec<Fetch>) -> Vec<String> {
 pub async fn configure_device(ip: &str, commands: &[String], duration: Duration) -> String {
     // TODO(2.3): like `simulate_network_fetch`, with the seed's configuration messages.
     let _ = (ip, commands, duration);
-    todo!()
+    todo!("configure_device")
 }
 
 /// Task 2.3: configures every device at once and returns the results in input order.
@@ -167,7 +167,7 @@ pub async fn configure_all<R: Rng + ?Sized>(devices: Vec<Device>, rng: &mut R) -
     // TODO(2.3): draw every device's `config_time(rng)` first, in input order; then run every
     // `configure_device` at once, as in 2.2.
     let _ = (devices, rng);
-    todo!()
+    todo!("configure_all")
 }
 
 /// Why one device of [`configure_bounded`] has no configuration result.
@@ -225,5 +225,5 @@ where
     // once (a `tokio::sync::Semaphore`, or `futures::stream::iter(..).buffer_unordered(limit)`
     // over `(index, future)` pairs); put the results back in input order.
     let _ = (devices, limit, per_device, configure);
-    todo!()
+    todo!("configure_bounded")
 }
