@@ -1,5 +1,8 @@
 //! Demo of Lab 1.2, as the seed runs it: the counter of Lab 1.1, now behind a lock, 5 threads
 //! x 10 000 increments; then the same with the spin lock you built.
+//!
+//! This file is the grader's: the grader always uses its own copy, so edits here are never
+//! graded (change it freely to experiment).
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;

@@ -1,5 +1,8 @@
 //! Demo of Lab 1.1, as the seed runs it: 5 threads each add one to a shared counter 10 000
 //! times, pausing 10 microseconds between reading the value and writing it back.
+//!
+//! This file is the grader's: the grader always uses its own copy, so edits here are never
+//! graded (change it freely to experiment).
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
