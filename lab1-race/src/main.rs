@@ -15,6 +15,9 @@ const PAUSE: Duration = Duration::from_micros(10);
 /// The lab's README, relative to the workspace: its task and its hints.
 const README: &str = "lab1-race/README.md";
 
+/// The README's hint on starting and joining the threads.
+const HINT: &str = "Hint 3: start them all, then wait for them all";
+
 fn main() {
     stop_at_todo();
     println!("--- Observing a Race Condition ---");
@@ -26,7 +29,20 @@ fn main() {
     });
 
     println!("Actual final counter value:   {actual}");
-    if actual != expected_total {
+    let (unjoined, peak) = thread_counts();
+    if unjoined > 0 {
+        println!("!!! Not a race: `run_threads` returned before joining its threads. !!!");
+        println!(
+            "The counter was read without waiting for its {unjoined} threads to finish: see \
+             \"{HINT}\" in {README}."
+        );
+    } else if peak == 1 {
+        println!("No race condition, and none could happen: the threads never ran at once.");
+        println!(
+            "`run_threads` joined each thread before starting the next: see \"{HINT}\" in \
+             {README}."
+        );
+    } else if actual != expected_total {
         println!("!!! Race condition observed: The actual value is NOT what we expected. !!!");
         println!("This means threads interfered with each other's updates.");
     } else {
@@ -34,6 +50,21 @@ fn main() {
             "No race condition observed this time. (Try running it again, it's often random!)"
         );
     }
+}
+
+/// How many threads `run_threads` left unjoined, and the most that were unjoined at once (1:
+/// they never ran at the same time), as the lab's `sync` facade counts them on real threads.
+#[cfg(not(loom))]
+fn thread_counts() -> (usize, usize) {
+    use lab1_race::sync::probe;
+    (probe::unjoined(), probe::peak_unjoined())
+}
+
+/// Under `--cfg loom` the facade counts nothing; the demo runs on real threads only (outside a
+/// loom model, `run_threads` panics before this is reached).
+#[cfg(loom)]
+fn thread_counts() -> (usize, usize) {
+    (0, 0)
 }
 
 /// Ends the demo at the first `todo!()` it reaches, in any thread, with the function to fill in
