@@ -3,8 +3,10 @@
 //! Part (a) puts the whole read-add-write of Lab 1.1 inside one `Mutex` critical section.
 //! Part (b) goes beyond the seed and builds the lock itself: a spin lock made of an atomic flag
 //! and an `UnsafeCell`, handing out a guard that releases it when dropped.
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
+
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod sync;
 
@@ -12,7 +14,9 @@ use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 
 use sync::cell::{MutPtr, UnsafeCell};
-use sync::{Arc, AtomicBool, Mutex, Ordering, hint, thread};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use sync::{Arc, Ordering, hint, thread};
+use sync::{AtomicBool, Mutex};
 
 /// Threads the demo starts, as in the seed (`num_threads_fixed`).
 pub const NUM_THREADS: usize = 5;
@@ -46,7 +50,7 @@ impl LockedCounter {
     /// section, so no other thread's increment can come between the read and the write.
     pub fn increment(&self) {
         // TODO(1.2a): lock `self.value` once, then read, add one and write while holding it.
-        todo!()
+        todo!("LockedCounter::increment")
     }
 }
 
@@ -64,7 +68,7 @@ impl Default for LockedCounter {
 pub fn run_locked(threads: usize, iterations: usize) -> usize {
     // TODO(1.2a): as `run_threads` in Lab 1.1: share one counter with `Arc`, spawn, join all.
     let _ = (threads, iterations);
-    todo!()
+    todo!("run_locked")
 }
 
 /// A mutual-exclusion lock that waits by spinning on an atomic flag.
@@ -73,6 +77,7 @@ pub fn run_locked(threads: usize, iterations: usize) -> usize {
 /// guard is visible to whoever takes the lock next (release on unlock, acquire on lock).
 #[derive(Debug)]
 pub struct SpinLock<T> {
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     locked: AtomicBool,
     data: UnsafeCell<T>,
 }
@@ -96,7 +101,7 @@ impl<T> SpinLock<T> {
     /// access to the value and releases the lock when dropped.
     pub fn lock(&self) -> SpinLockGuard<'_, T> {
         // TODO(1.2b): until `try_lock` succeeds, spin (`hint::spin_loop()`) while the flag is set.
-        todo!()
+        todo!("SpinLock::lock")
     }
 
     /// Takes the lock if it is free right now; returns `None`, without waiting, if another
@@ -105,7 +110,7 @@ impl<T> SpinLock<T> {
         // TODO(1.2b): flip `locked` from false to true in ONE atomic step (which ordering makes
         // the previous holder's writes visible?), and only then build the guard:
         // `SpinLockGuard { lock: self, value: ManuallyDrop::new(self.data.get_mut()) }`.
-        todo!()
+        todo!("SpinLock::try_lock")
     }
 
     /// The guarded value, giving up the lock.
@@ -118,6 +123,7 @@ impl<T> SpinLock<T> {
 /// released when it is dropped.
 #[derive(Debug)]
 pub struct SpinLockGuard<'a, T> {
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     lock: &'a SpinLock<T>,
     /// Dropped by hand, before the lock is released: under loom the pointer's access lasts as
     /// long as the pointer, and it must end inside the critical section.
@@ -147,6 +153,6 @@ impl<T> Drop for SpinLockGuard<'_, T> {
         unsafe { ManuallyDrop::drop(&mut self.value) };
         // TODO(1.2b): clear `locked` so that the next holder sees every write made through
         // this guard (which ordering?).
-        todo!()
+        todo!("Drop for SpinLockGuard")
     }
 }

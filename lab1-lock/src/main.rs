@@ -1,12 +1,19 @@
 //! Demo of Lab 1.2, as the seed runs it: the counter of Lab 1.1, now behind a lock, 5 threads
 //! x 10 000 increments; then the same with the spin lock you built.
+//!
+//! This file is the grader's: the grader always uses its own copy, so edits here are never
+//! graded (change it freely to experiment).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
 use lab1_lock::{ITERATIONS_PER_THREAD, NUM_THREADS, SpinLock, run_locked};
 
+/// The lab's README, relative to the workspace: its task and its hints.
+const README: &str = "lab1-lock/README.md";
+
 fn main() {
+    stop_at_todo();
     println!("\n--- Fixing the Race Condition with a Lock ---");
     let expected_total = NUM_THREADS * ITERATIONS_PER_THREAD;
     println!("Expected final counter value (with lock): {expected_total}");
@@ -52,4 +59,35 @@ fn report(actual: usize, expected: usize, success: &str) {
     } else {
         println!("Race condition still observed (something is wrong).");
     }
+}
+
+/// Ends the demo at the first `todo!()` it reaches, in any thread, with the function to fill in
+/// and where [`README`] helps, in place of Rust's panic message; other panics are reported as
+/// usual.
+fn stop_at_todo() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or_default();
+        let Some(function) = message.strip_prefix("not yet implemented") else {
+            return report(info);
+        };
+        // One explanation, even when several threads reach a `todo!()` at once.
+        static FIRST: Mutex<()> = Mutex::new(());
+        let _first = FIRST.lock().unwrap_or_else(PoisonError::into_inner);
+        let what = match function.strip_prefix(": ") {
+            Some(name) => format!("`{name}` is not yet implemented: fill in its"),
+            None => "This is not yet implemented: fill in the".to_owned(),
+        };
+        let at = info.location().map_or_else(String::new, |at| {
+            format!(" at {}:{}:{}", at.file(), at.line(), at.column())
+        });
+        eprintln!("{what} `todo!()`{at}.");
+        eprintln!("See \"Your task\" and \"Hints\" in {README}.");
+        std::process::exit(101);
+    }));
 }

@@ -5,14 +5,17 @@
 //! `queue.Queue`: `put`, a blocking `get`, `task_done`, and a `join` that waits until every
 //! item ever put has been marked done.
 
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod sync;
 
 use std::collections::VecDeque;
 
-use sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use sync::{Arc, thread};
+use sync::{Condvar, Mutex, MutexGuard};
 
 /// The seed's `num_tasks_to_produce`.
 pub const NUM_TASKS: usize = 10;
@@ -31,6 +34,7 @@ pub fn loopback_config(i: usize) -> String {
 /// while the queue is empty; `join` returns only once `task_done` has been called as many
 /// times as `put` (an item counts as unfinished from its `put` to its `task_done`).
 #[derive(Debug)]
+#[expect(dead_code, reason = "delete this once your code uses it")]
 pub struct TaskQueue<T> {
     state: Mutex<QueueState<T>>,
     item_added: Condvar,
@@ -39,6 +43,7 @@ pub struct TaskQueue<T> {
 
 /// What the queue's lock protects.
 #[derive(Debug)]
+#[expect(dead_code, reason = "delete this once your code uses it")]
 struct QueueState<T> {
     items: VecDeque<T>,
     unfinished: usize,
@@ -58,6 +63,7 @@ impl<T> TaskQueue<T> {
     }
 
     /// The queue's state, locked.
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     fn state(&self) -> MutexGuard<'_, QueueState<T>> {
         self.state
             .lock()
@@ -68,14 +74,14 @@ impl<T> TaskQueue<T> {
     pub fn put(&self, item: T) {
         // TODO(1.4): under the lock, push the item and count it as unfinished; wake a getter.
         let _ = item;
-        todo!()
+        todo!("TaskQueue::put")
     }
 
     /// Removes and returns the item at the front, waiting while the queue is empty.
     pub fn get(&self) -> T {
         // TODO(1.4): under the lock, pop the front item; while there is none, wait on
         // `item_added` (and check again after waking: another getter may have been first).
-        todo!()
+        todo!("TaskQueue::get")
     }
 
     /// Marks one item taken with [`get`](Self::get) as done; wakes every thread in
@@ -86,20 +92,20 @@ impl<T> TaskQueue<T> {
     pub fn task_done(&self) {
         // TODO(1.4): under the lock, count one item finished (panic if none was unfinished);
         // when none is left, wake every thread waiting in `join`.
-        todo!()
+        todo!("TaskQueue::task_done")
     }
 
     /// Waits until every item put so far has been marked done with
     /// [`task_done`](Self::task_done).
     pub fn join(&self) {
         // TODO(1.4): under the lock, wait on `all_done` while any item is unfinished.
-        todo!()
+        todo!("TaskQueue::join")
     }
 
     /// How many items are waiting in the queue right now (taken ones do not count).
     pub fn len(&self) -> usize {
         // TODO(1.4): the number of waiting items, read under the lock.
-        todo!()
+        todo!("TaskQueue::len")
     }
 
     /// Whether no item is waiting in the queue right now.
@@ -125,7 +131,7 @@ where
     // "[Worker {worker_id}] Received stop signal. Exiting.", mark it done and return;
     // otherwise `apply` it and mark it done.
     let _ = (worker_id, queue, apply);
-    todo!()
+    todo!("worker")
 }
 
 /// Runs the seed's pipeline: starts `num_workers` workers (ids from 1), then a producer that
@@ -149,5 +155,5 @@ where
     // "[Producer] Finished adding tasks." when it is done); join the producer, put one `None`
     // per worker, `join` the queue, join the workers.
     let _ = (num_tasks, num_workers, after_put, apply);
-    todo!()
+    todo!("run_pipeline")
 }

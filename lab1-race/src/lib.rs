@@ -3,12 +3,16 @@
 //! Several threads add one to a shared counter, each increment being three separate steps:
 //! read the value, pause, write the value plus one. Nothing stops another thread from writing
 //! between one thread's read and its write, so updates get lost.
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
+
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod sync;
 
-use sync::{Arc, AtomicUsize, Ordering, thread};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use sync::{Arc, thread};
+use sync::{AtomicUsize, Ordering};
 
 /// Threads the demo starts, as in the seed (`num_threads`).
 pub const NUM_THREADS: usize = 5;
@@ -46,7 +50,7 @@ impl RacyCounter {
     pub fn increment(&self, pause: impl Fn()) {
         // TODO(1.1): read the value, call `pause()`, then store what you read plus one.
         let _ = pause;
-        todo!()
+        todo!("RacyCounter::increment")
     }
 }
 
@@ -70,5 +74,5 @@ where
     // TODO(1.1): share one `RacyCounter` (and `pause`) between `threads` threads with `Arc`,
     // spawn them with `thread::spawn`, join every handle, then return the counter's value.
     let _ = (threads, iterations, pause);
-    todo!()
+    todo!("run_threads")
 }

@@ -4,12 +4,15 @@
 //! `Condvar`: a count of free permits, and a way to sleep until one is given back. A permit is
 //! an RAII value: holding it means holding one "parking spot", dropping it frees the spot.
 
-// The stub leaves some imports and fields unused until you fill in the `todo!()`s.
-#![allow(dead_code, unused_imports)]
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod sync;
 
-use sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use sync::{Arc, thread};
+use sync::{Condvar, Mutex, MutexGuard};
 
 /// The seed's `max_concurrent_connections`.
 pub const MAX_CONCURRENT_CONNECTIONS: usize = 3;
@@ -25,6 +28,7 @@ pub fn device_ips() -> Vec<String> {
 /// dropping a permit frees it and wakes one waiter; the number of live permits never exceeds
 /// the number the semaphore was created with.
 #[derive(Debug)]
+#[expect(dead_code, reason = "delete this once your code uses it")]
 pub struct Semaphore {
     free: Mutex<usize>,
     permit_returned: Condvar,
@@ -33,6 +37,7 @@ pub struct Semaphore {
 /// One of a [`Semaphore`]'s permits; it is given back when dropped.
 #[derive(Debug)]
 pub struct Permit<'a> {
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     semaphore: &'a Semaphore,
 }
 
@@ -46,6 +51,7 @@ impl Semaphore {
     }
 
     /// The free-permit count, locked.
+    #[expect(dead_code, reason = "delete this once your code uses it")]
     fn free(&self) -> MutexGuard<'_, usize> {
         self.free
             .lock()
@@ -56,20 +62,20 @@ impl Semaphore {
     pub fn acquire(&self) -> Permit<'_> {
         // TODO(1.3): lock the count (`self.free()`); while it is 0, wait on `permit_returned`
         // (a `Condvar` gives the lock back while it sleeps); then take one.
-        todo!()
+        todo!("Semaphore::acquire")
     }
 
     /// Takes a permit if one is free right now; returns `None`, without waiting, otherwise.
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
         // TODO(1.3): like `acquire`, but give up instead of waiting.
-        todo!()
+        todo!("Semaphore::try_acquire")
     }
 
     /// How many permits are free right now (the seed's `_value`): for printing only, since
     /// another thread may change it the moment after it is read.
     pub fn available(&self) -> usize {
         // TODO(1.3): read the count under the lock.
-        todo!()
+        todo!("Semaphore::available")
     }
 }
 
@@ -77,7 +83,7 @@ impl Drop for Permit<'_> {
     /// Gives the permit back and wakes one thread waiting in [`Semaphore::acquire`].
     fn drop(&mut self) {
         // TODO(1.3): give the permit back, then wake one waiter.
-        todo!()
+        todo!("Drop for Permit")
     }
 }
 
@@ -108,5 +114,5 @@ where
     // TODO(1.3): one `Semaphore` with `limit` permits shared by one thread per device; each
     // thread holds a permit while it calls `connect`; join the threads in input order.
     let _ = (device_ips, limit, connect);
-    todo!()
+    todo!("connect_all")
 }

@@ -16,7 +16,8 @@
 //!   asleep in a wait or waiting for a lock, and make a thread hold a lock for a while.
 //! - `AtomicBool::compare_exchange_weak` fails spuriously (as std allows) when a test asks.
 //! - `thread::spawn` counts each thread until it is joined, so a test can see a function
-//!   return before joining its threads.
+//!   return before joining its threads, and a demo can see threads that never ran at the same
+//!   time (at most one unjoined at once).
 //!
 //! Under loom, the facade adds what std has and loom lacks: `Condvar::wait_while` and
 //! `wait_timeout_while`, and `thread::scope`. A `swap` or `fetch_or` of an `AtomicBool` that
@@ -713,6 +714,16 @@ pub mod probe {
         super::thread::unjoined_by_current()
     }
 
+    /// The most threads spawned (with this module's `thread::spawn` or `Builder`) and not yet
+    /// joined that there have been at once so far, counting every thread of the process, not
+    /// only the current thread's as [`unjoined`] does. A thread runs only between its spawn
+    /// and its join, so a peak of 1 means that no two of them ever ran at the same time: the
+    /// race lab's demo tells threads joined one by one from a race that lost no update by
+    /// luck. Scoped threads are not counted.
+    pub fn peak_unjoined() -> usize {
+        super::thread::peak_unjoined()
+    }
+
     /// Whether this wait is to return at once, spuriously (using up one such wake-up).
     pub(super) fn take_spurious_wakeup() -> bool {
         let mut state = state();
@@ -910,10 +921,23 @@ pub mod thread {
     use std::io;
     use std::sync::{Mutex, MutexGuard};
 
-    /// Threads spawned and not yet joined, by the thread that spawned them.
-    static UNJOINED: Mutex<Option<HashMap<ThreadId, usize>>> = Mutex::new(None);
+    /// Threads spawned and not yet joined.
+    struct Unjoined {
+        /// By the thread that spawned them.
+        by_spawner: Option<HashMap<ThreadId, usize>>,
+        /// In the whole process.
+        all: usize,
+        /// The most there have been in the whole process at once.
+        peak: usize,
+    }
 
-    fn unjoined() -> MutexGuard<'static, Option<HashMap<ThreadId, usize>>> {
+    static UNJOINED: Mutex<Unjoined> = Mutex::new(Unjoined {
+        by_spawner: None,
+        all: 0,
+        peak: 0,
+    });
+
+    fn unjoined() -> MutexGuard<'static, Unjoined> {
         UNJOINED
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -922,18 +946,27 @@ pub mod thread {
     /// How many threads the current thread spawned and has not joined.
     pub(super) fn unjoined_by_current() -> usize {
         unjoined()
+            .by_spawner
             .as_ref()
             .and_then(|counts| counts.get(&current().id()).copied())
             .unwrap_or(0)
     }
 
+    /// The most threads there have been spawned and not joined at once, in the whole process.
+    pub(super) fn peak_unjoined() -> usize {
+        unjoined().peak
+    }
+
     fn count(spawner: ThreadId, change: isize) {
         let mut counts = unjoined();
         let count = counts
+            .by_spawner
             .get_or_insert_with(HashMap::new)
             .entry(spawner)
             .or_insert(0);
         *count = count.saturating_add_signed(change);
+        counts.all = counts.all.saturating_add_signed(change);
+        counts.peak = counts.peak.max(counts.all);
     }
 
     /// std's `JoinHandle`: its thread counts as unjoined until `join` is called.

@@ -9,8 +9,9 @@
 //! Every pause in this lab is `tokio::time::sleep`, never `std::thread::sleep`: the tests run on
 //! tokio's paused clock, where sleeping costs no real time and a total is exact.
 
-// The stub leaves some imports unused until you fill in the `todo!()`s.
-#![allow(unused_imports)]
+// What the stub leaves unused until you fill in its `todo!()`s carries an `#[expect(..)]`:
+// once your code uses it, the compiler warns that the expectation is unfulfilled, and you
+// delete that attribute.
 
 pub mod log;
 
@@ -20,9 +21,12 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+#[expect(unused_imports, reason = "delete this once your code uses it")]
 use futures::future::join_all;
+#[expect(unused_imports, reason = "delete this once your code uses it")]
 use futures::stream::{self, StreamExt};
 use rand::{Rng, RngExt};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
 use tokio::time::{sleep, timeout};
 
 /// One fetch of the seed's tasks 2.1 and 2.2: a device and how long it takes to answer.
@@ -123,7 +127,7 @@ pub async fn simulate_network_fetch(ip: &str, delay: Duration) -> String {
     // for `delay` with `tokio::time::sleep(..).await` (never `std::thread::sleep`: it blocks
     // every task on this thread), `log` "Finished fetch from {ip}.", return "Data from {ip}".
     let _ = (ip, delay);
-    todo!()
+    todo!("simulate_network_fetch")
 }
 
 /// Task 2.1: runs the fetches one after another, each starting when the one before has
@@ -131,7 +135,7 @@ pub async fn simulate_network_fetch(ip: &str, delay: Duration) -> String {
 pub async fn fetch_sequentially(fetches: Vec<Fetch>) -> Vec<String> {
     // TODO(2.1): await `simulate_network_fetch` for each fetch in turn, collecting results.
     let _ = fetches;
-    todo!()
+    todo!("fetch_sequentially")
 }
 
 /// Task 2.2: starts every fetch at once and returns their results in input order (the seed's
@@ -140,7 +144,7 @@ pub async fn fetch_concurrently(fetches: Vec<Fetch>) -> Vec<String> {
     // TODO(2.2): make every fetch's future first (they do nothing yet), then await them all
     // together: `futures::future::join_all` keeps the results in input order.
     let _ = fetches;
-    todo!()
+    todo!("fetch_concurrently")
 }
 
 /// Task 2.3: configures the device at `ip` with `commands`, which takes `duration`, and
@@ -151,7 +155,7 @@ pub async fn fetch_concurrently(fetches: Vec<Fetch>) -> Vec<String> {
 pub async fn configure_device(ip: &str, commands: &[String], duration: Duration) -> String {
     // TODO(2.3): like `simulate_network_fetch`, with the seed's configuration messages.
     let _ = (ip, commands, duration);
-    todo!()
+    todo!("configure_device")
 }
 
 /// Task 2.3: configures every device at once and returns the results in input order.
@@ -163,7 +167,7 @@ pub async fn configure_all<R: Rng + ?Sized>(devices: Vec<Device>, rng: &mut R) -
     // TODO(2.3): draw every device's `config_time(rng)` first, in input order; then run every
     // `configure_device` at once, as in 2.2.
     let _ = (devices, rng);
-    todo!()
+    todo!("configure_all")
 }
 
 /// Why one device of [`configure_bounded`] has no configuration result.
@@ -221,5 +225,5 @@ where
     // once (a `tokio::sync::Semaphore`, or `futures::stream::iter(..).buffer_unordered(limit)`
     // over `(index, future)` pairs); put the results back in input order.
     let _ = (devices, limit, per_device, configure);
-    todo!()
+    todo!("configure_bounded")
 }
