@@ -154,6 +154,7 @@ impl FairFixture {
                     fails: Fails::Listed(Vec::new()),
                     score,
                     reason: String::new(),
+                    reasons: BTreeMap::new(),
                     edit: fair.edit,
                 })
             })
@@ -214,9 +215,14 @@ struct LabCase {
     fails: Fails,
     /// The points it must score.
     score: f64,
-    /// Text every failure's reason must contain (empty when nothing fails).
+    /// Text every failure's reason must contain (empty when nothing fails), unless
+    /// `reasons` names the test.
     #[serde(default)]
     reason: String,
+    /// Text the reason of the named failing tests must contain instead of `reason`, where
+    /// one bug fails several tests, each saying it its own way.
+    #[serde(default)]
+    reasons: BTreeMap<String, String>,
     /// Edits of the base `src/lib.rs`, applied in order.
     #[serde(default)]
     edit: Vec<Edit>,
@@ -512,6 +518,12 @@ fn check_case(case: &LabCase, rubric: &Rubric) -> Result<()> {
         failing.is_empty() == case.reason.is_empty(),
         "`reason` must be given exactly when some test fails"
     );
+    for named in case.reasons.keys() {
+        ensure!(
+            failing.contains(named),
+            "`reasons` names {named}, which is not among the failing tests"
+        );
+    }
     let expected: f64 = tests
         .iter()
         .filter(|test| !failing.contains(&test.to_string()))
@@ -890,10 +902,14 @@ fn compare(
     }
     for outcome in outcomes.iter().filter(|o| !o.is_pass()) {
         let reason = outcome.reason();
-        if reason.trim().is_empty() || !reason.contains(&case.reason) {
+        let wanted = case
+            .reasons
+            .get(&outcome.test.to_string())
+            .unwrap_or(&case.reason);
+        if reason.trim().is_empty() || !reason.contains(wanted) {
             say(format!(
-                "{} failed for the reason {reason:?}, which should contain {:?}",
-                outcome.test, case.reason
+                "{} failed for the reason {reason:?}, which should contain {wanted:?}",
+                outcome.test
             ));
         }
     }

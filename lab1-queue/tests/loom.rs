@@ -79,7 +79,12 @@ fn join_never_returns_before_a_workers_task_is_applied() {
              the queue), and the worker must call `task_done` after `apply`, never before, or \
              `join` says \"done\" while the work is still going on"
         );
-        assert_eq!(worker.join().unwrap(), 1);
+        let applied = worker.join().unwrap();
+        assert_eq!(
+            applied, 1,
+            "the worker applied one task, then took the stop signal, and returned {applied}: \
+             `worker` returns how many tasks it applied, and the stop signal is not a task"
+        );
     });
 }
 
