@@ -1,6 +1,7 @@
-//! Stage 6: one outcome per expected test of a lab; a test passes only on evidence.
+//! Stage 5: the grader, which drives stages 1 to 4 for one submission: one outcome per
+//! expected test of a lab; a test passes only on evidence.
 //!
-//! A lab whose files are missing or refused by the [`policy`] is not built: every expected
+//! A lab whose files are missing or refused by the [`policy`](crate::intake::policy) is not built: every expected
 //! test fails with that reason. The other labs of a submission are built together and their
 //! tests run in one pool of processes. Passing needs all three: the process exited
 //! successfully, before its timeout, and its stdout holds the evidence line of this run's
@@ -17,16 +18,17 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, Result};
 use tempfile::TempDir;
 
-use crate::catalog::{Lab, TestId, Tier, expected_tests};
-use crate::collect::{CollectError, Sources, collect};
-use crate::compile::{Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests};
-use crate::evidence::new_secret;
-use crate::judge::judge;
-use crate::outcome::{Failure, TestOutcome, all_failed};
-use crate::report::{LabReport, Report};
-use crate::rubric::Rubric;
-use crate::run::Limits;
-use crate::{policy, scratch};
+use crate::build::compile::{Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests};
+use crate::build::evidence::new_secret;
+use crate::build::scratch;
+use crate::execute::judge::judge;
+use crate::execute::outcome::{Failure, TestOutcome, all_failed};
+use crate::execute::run::Limits;
+use crate::intake::catalog::{Lab, TestId, Tier, expected_tests};
+use crate::intake::collect::{CollectError, Sources, collect};
+use crate::intake::policy;
+use crate::score::report::{LabReport, Report};
+use crate::score::rubric::Rubric;
 
 /// How many lines of the compiler's errors a failure quotes.
 const COMPILE_ERROR_LINES: usize = 12;

@@ -1,44 +1,73 @@
 //! The grader of the concurrency labs.
 //!
-//! Grading the labs of one submission is a pipeline, one module per stage:
-//! 1. [`catalog`]: the labs, and the tests each is expected to pass, read from the grader's
-//!    pristine copy of the workspace.
-//! 2. [`collect`]: the student's own files of each lab (`src/**`), nothing else; [`policy`]
-//!    refuses what no lab needs and a cheat would.
-//! 3. [`scratch`]: a scratch copy of the pristine workspace with the student's files laid over
-//!    it, and every test body rewritten by [`evidence`] to report, as its last act, a secret
-//!    that student code cannot know.
-//! 4. [`compile`]: the labs' test binaries, all labs in one build per profile, offline against
-//!    a shared dependency cache.
-//! 5. [`run`]: each test in its own process, with a timeout, a memory limit and capped output.
-//! 6. [`grade`]: one outcome per expected test; a test passes only on evidence, and a failed
-//!    loom model's reason carries the interleaving that [`interleaving`] shortens.
-//! 7. [`rubric`] and [`report`]: points per test; the versioned JSON report, Gradescope's
-//!    `results.json` and the terminal table.
+//! Grading is a pipeline, and the folders of `src/` are its stages, in order. Each stage uses
+//! only the stages before it.
+//! 1. [`intake`]: what the grader knows and what was handed in: the labs and their expected
+//!    tests ([`intake::catalog`]), the one folder walker ([`intake::tree`]), a zip unpacked
+//!    ([`intake::unzip`]), the workspace found and each lab's student files taken
+//!    ([`intake::collect`]), and what no lab needs and a cheat would, refused
+//!    ([`intake::policy`]).
+//! 2. [`build`]: a scratch copy of the pristine workspace with the student's files laid over
+//!    it ([`build::scratch`]), every test body rewritten to report, as its last act, a secret
+//!    that student code cannot know ([`build::evidence`]), and the test binaries built, all
+//!    labs in one build per profile ([`build::compile`]).
+//! 3. [`execute`]: each test in its own confined process ([`execute::run`]), judged on
+//!    evidence ([`execute::judge`]) into a typed outcome whose text is rendered in one place
+//!    ([`execute::outcome`]), a failed loom model with its interleaving
+//!    ([`execute::interleaving`]).
+//! 4. [`score`]: points per test ([`score::rubric`]) and the reports: versioned JSON,
+//!    Gradescope's `results.json`, the table ([`score::report`]).
+//! 5. [`grade`]: the [`grade::Grader`] that drives stages 1 to 4 for one submission.
+//! 6. [`class`]: many submissions: a class graded resumably, N at a time ([`class::batch`]),
+//!    its results as one offline page ([`class::class_report`]), and the stub/reference
+//!    contract ([`class::self_check`]).
+//! 7. [`package`]: what the kit ships: the student release ([`package::release`]) and the
+//!    Gradescope autograder ([`package::gradescope`]).
 //!
-//! At class scale, [`batch`] grades many submissions (resumably, N at a time) and
-//! [`class_report`] draws the class's results as one offline HTML page; [`release`] writes the
-//! student workspace and [`gradescope`] the autograder package. [`unzip`] unpacks a
-//! submission handed in as a zip. [`self_check`] proves the stub/reference contract. [`tree`]
-//! is the one way any of them walks a folder.
+//! The `grader` binary (`src/bin/grader/`) is the command line over these, with its own
+//! progress display.
 
-pub mod batch;
-pub mod catalog;
-pub mod class_report;
-pub mod collect;
-pub mod compile;
-pub mod evidence;
+/// Stage 1: the labs, the folders handed in, and the student files taken from them.
+pub mod intake {
+    pub mod catalog;
+    pub mod collect;
+    pub mod policy;
+    pub mod tree;
+    pub mod unzip;
+}
+
+/// Stage 2: the scratch workspace, the evidence, and the build.
+pub mod build {
+    pub mod compile;
+    pub mod evidence;
+    pub mod scratch;
+}
+
+/// Stage 3: each test run alone and judged into a typed outcome.
+pub mod execute {
+    pub mod interleaving;
+    pub mod judge;
+    pub mod outcome;
+    pub mod run;
+}
+
+/// Stage 4: points and reports.
+pub mod score {
+    pub mod report;
+    pub mod rubric;
+}
+
 pub mod grade;
-pub mod gradescope;
-pub mod interleaving;
-pub mod judge;
-pub mod outcome;
-pub mod policy;
-pub mod release;
-pub mod report;
-pub mod rubric;
-pub mod run;
-pub mod scratch;
-pub mod self_check;
-pub mod tree;
-pub mod unzip;
+
+/// Stage 6: a class, its page, and the kit's own contract.
+pub mod class {
+    pub mod batch;
+    pub mod class_report;
+    pub mod self_check;
+}
+
+/// Stage 7: the student release and the Gradescope package.
+pub mod package {
+    pub mod gradescope;
+    pub mod release;
+}

@@ -35,13 +35,13 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use grader::batch::{REPORT_JSON, student_dir};
-use grader::catalog::{TestId, Tier};
-use grader::class_report;
-use grader::outcome::{Failure, TestOutcome};
-use grader::report::{LabReport, Report};
-use grader::rubric::Rubric;
-use grader::run::Watchdog;
+use grader::class::batch::{REPORT_JSON, student_dir};
+use grader::class::class_report;
+use grader::execute::outcome::{Failure, TestOutcome};
+use grader::execute::run::Watchdog;
+use grader::intake::catalog::{TestId, Tier};
+use grader::score::report::{LabReport, Report};
+use grader::score::rubric::Rubric;
 
 /// Debian's Chromium.
 const CHROMIUM: &str = "/usr/bin/chromium";

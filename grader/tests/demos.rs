@@ -19,8 +19,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use grader::catalog::LABS;
-use grader::scratch::copy_tree;
+use grader::build::scratch::copy_tree;
+use grader::intake::catalog::LABS;
 use serde::Deserialize;
 
 use common::pristine;

@@ -13,7 +13,7 @@ use common::pristine;
 /// does.
 fn unpack(root: &Path) {
     let zip = root.join("autograder.zip");
-    grader::gradescope::write_package(&pristine(), &zip).unwrap();
+    grader::package::gradescope::write_package(&pristine(), &zip).unwrap();
     let mut archive = zip::ZipArchive::new(fs::File::open(&zip).unwrap()).unwrap();
     archive.extract(root.join("source")).unwrap();
     fs::copy(

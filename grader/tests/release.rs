@@ -37,7 +37,7 @@ fn text(output: &Output) -> String {
 fn the_release_builds_alone_and_fails_as_shipped() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("release");
-    let files = grader::release::write_release(&pristine(), &root).unwrap();
+    let files = grader::package::release::write_release(&pristine(), &root).unwrap();
 
     for file in &files {
         let path = file.to_string_lossy();
@@ -209,9 +209,9 @@ fn check_only(command: &str) -> (Vec<(String, String)>, Vec<String>) {
 fn every_command_a_lab_readme_quotes_works_in_the_release() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("release");
-    grader::release::write_release(&pristine(), &root).unwrap();
+    grader::package::release::write_release(&pristine(), &root).unwrap();
     let mut checked = 0;
-    for lab in grader::catalog::LABS {
+    for lab in grader::intake::catalog::LABS {
         let readme = std::fs::read_to_string(root.join(lab.name).join("README.md")).unwrap();
         let commands = quoted_commands(&readme);
         assert!(

@@ -1,9 +1,9 @@
 //! Snapshots of the three report formats for one fixed report.
 
-use grader::catalog::{TestId, Tier};
-use grader::outcome::{Failure, Panic, TestOutcome};
-use grader::report::{LabReport, Report};
-use grader::rubric::Rubric;
+use grader::execute::outcome::{Failure, Panic, TestOutcome};
+use grader::intake::catalog::{TestId, Tier};
+use grader::score::report::{LabReport, Report};
+use grader::score::rubric::Rubric;
 
 fn outcome(tier: Tier, name: &str, failure: Option<Failure>) -> TestOutcome {
     let target = match tier {

@@ -7,8 +7,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::TestId;
-use crate::policy::Violation;
+use crate::intake::catalog::TestId;
+use crate::intake::policy::Violation;
 
 /// The result of one expected test.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use grader::batch::{Outcome, Progress, Student};
+use grader::class::batch::{Outcome, Progress, Student};
 
 /// Shows a batch of `students` on stderr, as a bar when stderr is a terminal.
 pub fn for_terminal(students: usize) -> BatchProgress {

@@ -1,4 +1,4 @@
-//! Stage 2: refuse, before building, what the labs never need and a cheat would.
+//! Stage 1, intake: refuse, before building, what the labs never need and a cheat would.
 //!
 //! Each student file is read as Rust tokens (syn's lexer, `proc_macro2`), macro bodies
 //! included, so a forbidden path cannot hide inside `macro_rules!`. Refused: `unsafe` where the
@@ -23,8 +23,8 @@ use std::str::FromStr;
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Lab;
-use crate::collect::Sources;
+use crate::intake::catalog::Lab;
+use crate::intake::collect::Sources;
 
 /// Crate roots whose modules are checked.
 const ROOTS: &[&str] = &["std", "core", "alloc"];
@@ -356,7 +356,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::catalog::lab;
+    use crate::intake::catalog::lab;
 
     /// The pristine stub of the lab called `name`.
     fn stub(name: &str) -> String {
@@ -381,9 +381,9 @@ mod tests {
     #[test]
     fn the_references_and_stubs_are_allowed() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        for lab in crate::catalog::LABS {
+        for lab in crate::intake::catalog::LABS {
             for base in [root.clone(), root.join("solutions")] {
-                let sources = crate::collect::collect(&base, lab.name).unwrap();
+                let sources = crate::intake::collect::collect(&base, lab.name).unwrap();
                 assert_eq!(
                     check(lab, &stub(lab.name), &sources),
                     vec![],

@@ -3,7 +3,7 @@
 //! A zip comes from a student, so it is unpacked with care: only regular files and folders,
 //! only at paths that stay inside the destination (no `..`, no absolute paths, no symbolic
 //! links), and at most [`MAX_UNPACKED_BYTES`] in all, so a zip bomb fails instead of filling
-//! the disk. Where the workspace is inside it, [`crate::collect::find_workspace`] says.
+//! the disk. Where the workspace is inside it, [`crate::intake::collect::find_workspace`] says.
 
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -101,7 +101,7 @@ mod tests {
         let into = dir.path().join("unpacked");
         fs::create_dir(&into).unwrap();
         unpack(&zip, &into).unwrap();
-        let root = crate::collect::find_workspace(&into).unwrap();
+        let root = crate::intake::collect::find_workspace(&into).unwrap();
         assert_eq!(root, into.join("alice"));
         assert!(root.join("lab1-race/src/lib.rs").is_file());
     }
@@ -133,7 +133,7 @@ mod tests {
         fs::create_dir(&into).unwrap();
         unpack(&zip, &into).unwrap();
         assert!(!dir.path().join("escaped.rs").exists());
-        let root = crate::collect::find_workspace(&into).unwrap();
+        let root = crate::intake::collect::find_workspace(&into).unwrap();
         assert_eq!(
             root, into,
             "a lab folder at the top is the submission's root"

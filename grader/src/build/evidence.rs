@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use proc_macro2::LineColumn;
 use rand::RngExt;
 
-use crate::catalog::is_test;
+use crate::intake::catalog::is_test;
 
 /// The name of the function the rewritten tests call.
 const REPORTER: &str = "__grader_evidence";

@@ -1,4 +1,4 @@
-//! Stage 4: build the test binaries of a submission's labs.
+//! Stage 2, build: build the test binaries of a submission's labs.
 //!
 //! Builds are offline and locked (`--offline --locked`): the dependencies come from the cache
 //! filled once by [`fetch_dependencies`], and the scratch workspace's manifests and lock file
@@ -24,7 +24,7 @@ use anyhow::{Context, Result, bail};
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Message, Target};
 
-use crate::run::{Watchdog, confine};
+use crate::execute::run::{Watchdog, confine};
 
 /// How a lab's tests are built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

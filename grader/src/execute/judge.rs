@@ -6,11 +6,11 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::catalog::{TestId, Tier};
-use crate::evidence::{has_evidence, without_evidence};
-use crate::interleaving;
-use crate::outcome::{Failure, Panic, TestOutcome};
-use crate::run::{Finished, Limits, run_test};
+use crate::build::evidence::{has_evidence, without_evidence};
+use crate::execute::interleaving;
+use crate::execute::outcome::{Failure, Panic, TestOutcome};
+use crate::execute::run::{Finished, Limits, run_test};
+use crate::intake::catalog::{TestId, Tier};
 
 /// Runs one test and judges it on evidence: it passes only if its process exited
 /// successfully, before its timeout, with this run's evidence line for it on stdout.

@@ -1,4 +1,4 @@
-//! Stage 5: run one test in its own process, as cargo-nextest does.
+//! Stage 3, execute: run one test in its own process, as cargo-nextest does.
 //!
 //! The process gets a timeout (then it and everything it started are killed), an
 //! address-space limit, no core dumps, and output capture that keeps the head and the tail of

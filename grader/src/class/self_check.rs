@@ -5,11 +5,11 @@
 
 use anyhow::Result;
 
-use crate::catalog::{LABS, Lab, Tier};
+use crate::execute::outcome::Failure;
 use crate::grade::Grader;
-use crate::outcome::Failure;
-use crate::report::{LabReport, Report};
-use crate::rubric::Rubric;
+use crate::intake::catalog::{LABS, Lab, Tier};
+use crate::score::report::{LabReport, Report};
+use crate::score::rubric::Rubric;
 
 /// The contract's verdict on the grader's pristine workspace.
 #[derive(Debug)]

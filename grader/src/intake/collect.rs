@@ -1,4 +1,5 @@
-//! Stage 1: take a submission's student files of one lab, and nothing else.
+//! Stage 1, intake: find the workspace handed in, and take a submission's student files of
+//! one lab, and nothing else.
 //!
 //! Only `<lab>/src/**/*.rs` is the student's; the facade (`src/sync.rs`), lab2's logger
 //! (`src/log.rs`) and the demo (`src/main.rs`) are ours, like the tests, manifests and lock
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 use walkdir::WalkDir;
 
-use crate::catalog::{LABS, lab};
+use crate::intake::catalog::{LABS, lab};
 
 /// Files under `src/` that always come from the pristine copy.
 pub const PRISTINE_SRC_FILES: &[&str] = &["sync.rs", "log.rs", "main.rs"];

@@ -14,14 +14,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use cargo_metadata::MetadataCommand;
 
-use crate::catalog::{LABS, Lab};
-use crate::tree::{self, Kind, Links};
+use crate::intake::catalog::{LABS, Lab};
+use crate::intake::tree::{self, Kind, Links};
 
 /// The students' README at the release's root.
-const README: &str = include_str!("../release/README.md");
+const README: &str = include_str!("../../release/README.md");
 
 /// The GitHub Classroom workflow, with `LABS_STEPS`, `LABS_ENV` and `LABS_RUNNERS` to fill.
-const CLASSROOM_WORKFLOW: &str = include_str!("../release/classroom.yml");
+const CLASSROOM_WORKFLOW: &str = include_str!("../../release/classroom.yml");
 
 /// What a lab keeps out of the release: its hidden tests, and build output.
 const LAB_EXCLUDED: &[&str] = &["hidden", "target"];

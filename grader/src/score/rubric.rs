@@ -12,7 +12,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::catalog::{LABS, TestId, Tier, expected_tests};
+use crate::intake::catalog::{LABS, TestId, Tier, expected_tests};
 
 /// A parsed rubric file.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -9,14 +9,14 @@
 //! - the most common failure reasons, an SVG bar chart (`#failure-reasons`) whose bars count
 //!   students and whose labels link to the table of every reason, whole (`#reasons`), each
 //!   with how many students and how many failed tests it explains (grouped as
-//!   [`reasons`] says);
+//!   `reasons` says);
 //! - a heat map of every student's score per lab and in total (`#heat-map`), each student's
 //!   id a link to their JSON report (`students/<id>/report.json`, as [`batch`] writes it).
 //!
 //! Every chart is an image named by its heading (`aria-labelledby`). Every piece of text that
 //! comes from a submission (ids, reasons) is HTML-escaped.
 //!
-//! [`batch`]: crate::batch
+//! [`batch`]: crate::class::batch
 
 mod reasons;
 
@@ -25,9 +25,9 @@ use std::fmt::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::batch::{REPORT_JSON, student_dir};
-use crate::catalog::Tier;
-use crate::report::Report;
+use crate::class::batch::{REPORT_JSON, student_dir};
+use crate::intake::catalog::Tier;
+use crate::score::report::Report;
 use reasons::ReasonGroup;
 
 /// Score buckets of the distribution chart: 0-10 %, ..., 90-100 %.
@@ -523,7 +523,7 @@ fn heat_cell(score: f64, max: f64) -> String {
 }
 
 /// The link from the page (`<out>/report.html`) to the JSON report of the student `id`, as
-/// [`batch`](crate::batch) writes it: `students/<id>/report.json`, the id made a safe file
+/// [`batch`](crate::class::batch) writes it: `students/<id>/report.json`, the id made a safe file
 /// name.
 fn report_link(id: &str) -> String {
     let path = student_dir(Path::new(""), id).join(REPORT_JSON);
@@ -565,8 +565,8 @@ pub fn utc_date(time: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outcome::Failure;
-    use crate::report::{LabReport, TestReport};
+    use crate::execute::outcome::Failure;
+    use crate::score::report::{LabReport, TestReport};
 
     /// A test of `tier` called `name`, worth 1 point, failed with `reason` unless it is empty.
     fn test(tier: Tier, name: &str, reason: &str) -> TestReport {

@@ -15,9 +15,9 @@
 use comfy_table::{ContentArrangement, Table};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::Tier;
-use crate::outcome::{Failure, TestOutcome};
-use crate::rubric::Rubric;
+use crate::execute::outcome::{Failure, TestOutcome};
+use crate::intake::catalog::Tier;
+use crate::score::rubric::Rubric;
 
 /// The version of the JSON report's schema; bumped on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 2;

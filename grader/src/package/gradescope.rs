@@ -18,13 +18,13 @@ use anyhow::{Context, Result};
 use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
-use crate::tree::{self, Kind, Links};
+use crate::intake::tree::{self, Kind, Links};
 
 /// Gradescope's image set-up script.
-const SETUP: &str = include_str!("../gradescope/setup.sh");
+const SETUP: &str = include_str!("../../gradescope/setup.sh");
 
 /// Gradescope's per-submission script.
-const RUN_AUTOGRADER: &str = include_str!("../gradescope/run_autograder");
+const RUN_AUTOGRADER: &str = include_str!("../../gradescope/run_autograder");
 
 /// What of the pristine workspace stays out of the package: build output and history.
 const EXCLUDED: &[&str] = &["target", ".git"];

@@ -1,10 +1,10 @@
-//! Stage 3: the scratch workspace in which the labs of one submission are built.
+//! Stage 2, build: the scratch workspace in which the labs of one submission are built.
 //!
 //! It is a copy of the grader's pristine workspace (manifests, lock file, facades, tests,
 //! hidden tests) in which only the graded labs' student files are replaced by the
 //! submission's, and in which every test body of those labs reports
 //! [`evidence`] of its end. It lives in the build cache at a fixed path
-//! ([`BuildWorkspace`](crate::compile::BuildWorkspace)), so that rustc's incremental cache
+//! ([`BuildWorkspace`](crate::build::compile::BuildWorkspace)), so that rustc's incremental cache
 //! carries over from one submission to the next.
 
 use std::fs;
@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::catalog::test_files;
-use crate::collect::{PRISTINE_SRC_FILES, Sources};
-use crate::evidence;
-use crate::tree::{self, Kind, Links};
+use crate::build::evidence;
+use crate::intake::catalog::test_files;
+use crate::intake::collect::{PRISTINE_SRC_FILES, Sources};
+use crate::intake::tree::{self, Kind, Links};
 
 /// Top-level entries of the pristine workspace never copied: build output, history, and the
 /// grader's own tests (the corpora among them).
@@ -78,7 +78,7 @@ fn overlay(lab_dir: &Path, sources: &Sources, secret: &str) -> Result<()> {
 }
 
 /// Copies the workspace (or any folder) at `from` into the folder `to`, merging into folders
-/// that exist and replacing files, leaving out [`NOT_COPIED`] (build output, history, the
+/// that exist and replacing files, leaving out `NOT_COPIED` (build output, history, the
 /// grader's own tests), keeping symbolic links as links.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
     fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;

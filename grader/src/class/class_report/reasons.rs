@@ -12,8 +12,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::outcome::Failure;
-use crate::report::{Report, TestReport};
+use crate::execute::outcome::Failure;
+use crate::score::report::{Report, TestReport};
 
 /// One failure reason and what it hit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,8 +139,8 @@ fn without_addresses(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Tier;
-    use crate::report::{LabReport, TestReport};
+    use crate::intake::catalog::Tier;
+    use crate::score::report::{LabReport, TestReport};
 
     /// A failed test called `name`, failed with `failure`.
     fn test(name: &str, failure: Failure) -> TestReport {

@@ -23,13 +23,13 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::catalog::Lab;
-use crate::collect::{CollectError, collect, find_workspace};
 use crate::grade::{ALL_TIERS, Grader, LabSubmission};
-use crate::report::{LabReport, Report};
-use crate::rubric::Rubric;
-use crate::tree::{self, Kind, Links};
-use crate::unzip;
+use crate::intake::catalog::Lab;
+use crate::intake::collect::{CollectError, collect, find_workspace};
+use crate::intake::tree::{self, Kind, Links};
+use crate::intake::unzip;
+use crate::score::report::{LabReport, Report};
+use crate::score::rubric::Rubric;
 
 /// The file name of a student's JSON report in their [`student_dir`].
 pub const REPORT_JSON: &str = "report.json";

@@ -8,14 +8,16 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use grader::batch::{Batch, Outcome, discover, failed_tests_csv, grades_csv, write_whole};
-use grader::catalog::{LABS, Lab, lab};
-use grader::collect::find_workspace;
-use grader::compile::fetch_dependencies;
+use grader::build::compile::fetch_dependencies;
+use grader::class::batch::{Batch, Outcome, discover, failed_tests_csv, grades_csv, write_whole};
+use grader::class::class_report;
 use grader::grade::Grader;
-use grader::report::Report;
-use grader::rubric::Rubric;
-use grader::{class_report, gradescope, release, unzip};
+use grader::intake::catalog::{LABS, Lab, lab};
+use grader::intake::collect::find_workspace;
+use grader::intake::unzip;
+use grader::package::{gradescope, release};
+use grader::score::report::Report;
+use grader::score::rubric::Rubric;
 
 mod progress;
 
@@ -271,7 +273,7 @@ fn chosen_labs(names: &[String]) -> Vec<&'static Lab> {
 fn batch_results(
     out: &Path,
     labs: &[&Lab],
-    students: &[grader::batch::Student],
+    students: &[grader::class::batch::Student],
     outcomes: Vec<Outcome>,
 ) -> Result<ExitCode> {
     let mut class = Vec::new();
@@ -344,7 +346,7 @@ fn grade(grader: &Grader, rubric: &Rubric, root: &Path, labs: &[&Lab]) -> Result
 
 /// Grades the references and the stubs; fails naming every test that broke the contract.
 fn self_check(grader: &Grader) -> Result<ExitCode> {
-    let contract = grader::self_check::check(
+    let contract = grader::class::self_check::check(
         grader,
         |part| eprintln!("{part}:"),
         |lab| eprintln!("graded {}: {}/{}", lab.lab, lab.score, lab.max_score),
