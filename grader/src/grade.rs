@@ -1,7 +1,7 @@
 //! Stage 5: the grader, which drives stages 1 to 4 for one submission: one outcome per
 //! expected test of a lab; a test passes only on evidence.
 //!
-//! A lab whose files are missing or refused by the [`policy`](crate::intake::policy) is not built: every expected
+//! A lab whose files are missing or refused by the [`policy`] is not built: every expected
 //! test fails with that reason. The other labs of a submission are built together and their
 //! tests run in one pool of processes. Passing needs all three: the process exited
 //! successfully, before its timeout, and its stdout holds the evidence line of this run's
