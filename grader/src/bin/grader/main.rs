@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use grader::build::compile::fetch_dependencies;
 use grader::class::batch::{Batch, Outcome, discover, failed_tests_csv, grades_csv, write_whole};
@@ -39,54 +39,12 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Grade one submission: a student's copy of the workspace, as a folder or a `.zip` file.
-    Grade {
-        /// The submission: a student's copy of the workspace, as a folder or a `.zip` file.
-        submission: PathBuf,
-        /// Grade only this lab (repeatable); every lab by default.
-        #[arg(long = "lab", value_parser = clap::builder::PossibleValuesParser::new(LABS.iter().map(|l| l.name)))]
-        labs: Vec<String>,
-        /// Report format.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Points per test; the grader's `rubric.toml` by default.
-        #[arg(long)]
-        rubric: Option<PathBuf>,
-        /// Write the report here instead of standard output.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// Seconds each test may run (loom models get four times as long).
-        #[arg(long, default_value_t = 30)]
-        timeout: u64,
-        /// Test processes run at once.
-        #[arg(long, default_value_t = default_jobs())]
-        jobs: usize,
-    },
+    Grade(GradeArgs),
     /// Grade the references (full marks expected) and the stubs (zero expected).
     SelfCheck,
     /// Grade a class: every subfolder or `.zip` file of the class folder is one student's
     /// submission.
-    Batch {
-        /// The class folder.
-        class: PathBuf,
-        /// Where results go: `grades.csv`, `failed-tests.csv`, `report.html`, `students/<id>/`.
-        #[arg(long)]
-        out: PathBuf,
-        /// Students graded at once.
-        #[arg(short = 'j', long = "jobs", default_value_t = 2)]
-        jobs: usize,
-        /// Grade again students already graded on the same submission.
-        #[arg(long)]
-        regrade: bool,
-        /// Grade only this lab (repeatable); every lab by default.
-        #[arg(long = "lab", value_parser = clap::builder::PossibleValuesParser::new(LABS.iter().map(|l| l.name)))]
-        labs: Vec<String>,
-        /// Points per test; the grader's `rubric.toml` by default.
-        #[arg(long)]
-        rubric: Option<PathBuf>,
-        /// Seconds each test may run (loom models get four times as long).
-        #[arg(long, default_value_t = 30)]
-        timeout: u64,
-    },
+    Batch(BatchArgs),
     /// Write the student release: labs, stubs, visible tests; no solutions, hidden tests or
     /// rubric.
     Release {
@@ -98,6 +56,56 @@ enum Command {
         /// The zip file to write.
         out: PathBuf,
     },
+}
+
+/// What `grade` is given.
+#[derive(Debug, Args)]
+struct GradeArgs {
+    /// The submission: a student's copy of the workspace, as a folder or a `.zip` file.
+    submission: PathBuf,
+    /// Grade only this lab (repeatable); every lab by default.
+    #[arg(long = "lab", value_parser = clap::builder::PossibleValuesParser::new(LABS.iter().map(|l| l.name)))]
+    labs: Vec<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Points per test; the grader's `rubric.toml` by default.
+    #[arg(long)]
+    rubric: Option<PathBuf>,
+    /// Write the report here instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Seconds each test may run (loom models get four times as long).
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// Test processes run at once.
+    #[arg(long, default_value_t = default_jobs())]
+    jobs: usize,
+}
+
+/// What `batch` is given.
+#[derive(Debug, Args)]
+struct BatchArgs {
+    /// The class folder.
+    class: PathBuf,
+    /// Where results go: `grades.csv`, `failed-tests.csv`, `report.html`, `students/<id>/`.
+    #[arg(long)]
+    out: PathBuf,
+    /// Students graded at once.
+    #[arg(short = 'j', long = "jobs", default_value_t = 2)]
+    jobs: usize,
+    /// Grade again students already graded on the same submission.
+    #[arg(long)]
+    regrade: bool,
+    /// Grade only this lab (repeatable); every lab by default.
+    #[arg(long = "lab", value_parser = clap::builder::PossibleValuesParser::new(LABS.iter().map(|l| l.name)))]
+    labs: Vec<String>,
+    /// Points per test; the grader's `rubric.toml` by default.
+    #[arg(long)]
+    rubric: Option<PathBuf>,
+    /// Seconds each test may run (loom models get four times as long).
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
 }
 
 /// Report formats.
@@ -135,96 +143,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         .canonicalize()
         .with_context(|| format!("no pristine workspace at {}", pristine.display()))?;
     match cli.command {
-        Command::Grade {
-            submission,
-            labs,
-            format,
-            rubric,
-            out,
-            timeout,
-            jobs,
-        } => {
-            let zipped = unzip::is_zip(&submission);
-            if !submission.is_dir() && !zipped {
-                bail!(
-                    "no submission folder or .zip file at {}",
-                    submission.display()
-                );
-            }
-            let rubric = load_rubric(&pristine, &rubric_path(&pristine, rubric))?;
-            let unpacked = tempfile::tempdir().context("cannot make a temporary folder")?;
-            let handed_in = if zipped {
-                unzip::unpack(&submission, unpacked.path())
-                    .with_context(|| submission.display().to_string())?;
-                unpacked.path()
-            } else {
-                &submission
-            };
-            let root = find_workspace(handed_in).map_err(|error| {
-                let inner = handed_in.to_string_lossy().into_owned();
-                let shown = submission.display().to_string();
-                anyhow::anyhow!("{}", error.to_string().replace(&inner, &shown))
-            })?;
-            let grader = Grader {
-                on_stage: Some(print_stage),
-                ..grader(&pristine, cli.cache, timeout, jobs)?
-            };
-            let mut report = grade(&grader, &rubric, &root, &chosen_labs(&labs))?;
-            if zipped {
-                report.submission = submission.display().to_string();
-            }
-            let text = match format {
-                Format::Table => report.table(terminal_width(out.is_none())),
-                Format::Json => serde_json::to_string_pretty(&report)? + "\n",
-                Format::Gradescope => serde_json::to_string_pretty(&report.gradescope())? + "\n",
-            };
-            match out {
-                Some(path) => fs::write(&path, text)
-                    .with_context(|| format!("cannot write {}", path.display()))?,
-                None => print!("{text}"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Grade(args) => grade_command(&pristine, cli.cache, args),
         Command::SelfCheck => self_check(&Grader {
             on_stage: Some(print_stage),
             ..grader(&pristine, cli.cache, 60, default_jobs())?
         }),
-        Command::Batch {
-            class,
-            out,
-            jobs,
-            regrade,
-            labs,
-            rubric,
-            timeout,
-        } => {
-            let students = discover(&class)?;
-            if students.is_empty() {
-                bail!(
-                    "no submissions in {}: each student is a subfolder or a .zip file",
-                    class.display()
-                );
-            }
-            let rubric_path = rubric_path(&pristine, rubric);
-            let rubric_text = fs::read_to_string(&rubric_path)
-                .with_context(|| format!("cannot read the rubric {}", rubric_path.display()))?;
-            let rubric = load_rubric(&pristine, &rubric_path)?;
-            let test_jobs = (default_jobs() / jobs.max(1)).max(1);
-            let grader = grader(&pristine, cli.cache, timeout, test_jobs)?;
-            let labs = chosen_labs(&labs);
-            fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
-            let batch = Batch {
-                grader: &grader,
-                rubric: &rubric,
-                rubric_text: &rubric_text,
-                labs: &labs,
-                out: &out,
-                jobs,
-                regrade,
-            };
-            let outcomes = batch.run(&students, &progress::for_terminal(students.len()));
-            batch_results(&out, &labs, &students, outcomes)
-        }
+        Command::Batch(args) => batch_command(&pristine, cli.cache, args),
         Command::Release { out } => {
             let files = release::write_release(&pristine, &out)?;
             println!(
@@ -243,6 +167,104 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `grade`: grades one submission and writes its report.
+fn grade_command(pristine: &Path, cache: Option<PathBuf>, args: GradeArgs) -> Result<ExitCode> {
+    let GradeArgs {
+        submission,
+        labs,
+        format,
+        rubric,
+        out,
+        timeout,
+        jobs,
+    } = args;
+    let zipped = unzip::is_zip(&submission);
+    if !submission.is_dir() && !zipped {
+        bail!(
+            "no submission folder or .zip file at {}",
+            submission.display()
+        );
+    }
+    let rubric = load_rubric(pristine, &rubric_path(pristine, rubric))?;
+    let unpacked = tempfile::tempdir().context("cannot make a temporary folder")?;
+    let root = workspace_in(&submission, zipped, unpacked.path())?;
+    let grader = Grader {
+        on_stage: Some(print_stage),
+        ..grader(pristine, cache, timeout, jobs)?
+    };
+    let mut report = grade(&grader, &rubric, &root, &chosen_labs(&labs))?;
+    if zipped {
+        report.submission = submission.display().to_string();
+    }
+    let text = match format {
+        Format::Table => report.table(terminal_width(out.is_none())),
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Gradescope => serde_json::to_string_pretty(&report.gradescope())? + "\n",
+    };
+    match out {
+        Some(path) => {
+            fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The workspace handed in as `submission` (unpacked into `unpacked` when `zipped`), or why
+/// it is not one, naming `submission` as given.
+fn workspace_in(submission: &Path, zipped: bool, unpacked: &Path) -> Result<PathBuf> {
+    let handed_in = if zipped {
+        unzip::unpack(submission, unpacked).with_context(|| submission.display().to_string())?;
+        unpacked
+    } else {
+        submission
+    };
+    find_workspace(handed_in).map_err(|error| {
+        let inner = handed_in.to_string_lossy().into_owned();
+        let shown = submission.display().to_string();
+        anyhow::anyhow!("{}", error.to_string().replace(&inner, &shown))
+    })
+}
+
+/// `batch`: grades a class and writes its files.
+fn batch_command(pristine: &Path, cache: Option<PathBuf>, args: BatchArgs) -> Result<ExitCode> {
+    let BatchArgs {
+        class,
+        out,
+        jobs,
+        regrade,
+        labs,
+        rubric,
+        timeout,
+    } = args;
+    let students = discover(&class)?;
+    if students.is_empty() {
+        bail!(
+            "no submissions in {}: each student is a subfolder or a .zip file",
+            class.display()
+        );
+    }
+    let rubric_path = rubric_path(pristine, rubric);
+    let rubric_text = fs::read_to_string(&rubric_path)
+        .with_context(|| format!("cannot read the rubric {}", rubric_path.display()))?;
+    let rubric = load_rubric(pristine, &rubric_path)?;
+    let test_jobs = (default_jobs() / jobs.max(1)).max(1);
+    let grader = grader(pristine, cache, timeout, test_jobs)?;
+    let labs = chosen_labs(&labs);
+    fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let batch = Batch {
+        grader: &grader,
+        rubric: &rubric,
+        rubric_text: &rubric_text,
+        labs: &labs,
+        out: &out,
+        jobs,
+        regrade,
+    };
+    let outcomes = batch.run(&students, &progress::for_terminal(students.len()));
+    batch_results(&out, &labs, &students, outcomes)
 }
 
 /// The rubric given, or the grader's own.
