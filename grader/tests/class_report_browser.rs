@@ -27,6 +27,8 @@
 //! The screenshot is kept at
 //! `$CARGO_TARGET_TMPDIR/class-report.png` (the page beside it) for a person to look at.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::BufReader;
@@ -37,9 +39,9 @@ use std::time::Duration;
 
 use grader::class::batch::{REPORT_JSON, student_dir};
 use grader::class::class_report;
-use grader::execute::outcome::{Failure, TestOutcome};
+use grader::execute::outcome::Failure;
 use grader::execute::run::Watchdog;
-use grader::intake::catalog::{TestId, Tier};
+use grader::intake::catalog::Tier;
 use grader::score::report::{LabReport, Report};
 use grader::score::rubric::Rubric;
 
@@ -527,16 +529,8 @@ fn class() -> Vec<(String, Report)> {
                     .zip(reasons)
                     .filter(|((test_lab, _, _), _)| *test_lab == lab)
                     .map(|(&(_, tier, name), reason)| {
-                        let test = TestId {
-                            tier,
-                            target: tier.to_string(),
-                            name: name.into(),
-                        };
-                        if reason.is_empty() {
-                            TestOutcome::passed(&test, String::new())
-                        } else {
-                            TestOutcome::failed(&test, failure(reason), String::new())
-                        }
+                        let failure = (!reason.is_empty()).then(|| failure(reason));
+                        common::outcome(tier, name, failure, String::new())
                     })
                     .collect();
                 LabReport::new(lab, outcomes, &rubric)

@@ -1,29 +1,19 @@
 //! Snapshots of the three report formats for one fixed report.
 
+mod common;
+
 use grader::execute::outcome::{Failure, Panic, TestOutcome};
-use grader::intake::catalog::{TestId, Tier};
+use grader::intake::catalog::Tier;
 use grader::score::report::{LabReport, Report};
 use grader::score::rubric::Rubric;
 
+/// The outcome of `name`, its output the failure's text, as a test would print it.
 fn outcome(tier: Tier, name: &str, failure: Option<Failure>) -> TestOutcome {
-    let target = match tier {
-        Tier::Visible => "visible",
-        Tier::Hidden => "hidden",
-        Tier::Loom => "loom",
-        Tier::Stress => "stress",
-    };
-    let test = TestId {
-        tier,
-        target: target.into(),
-        name: name.into(),
-    };
-    match failure {
-        None => TestOutcome::passed(&test, String::new()),
-        Some(failure) => {
-            let output = format!("thread panicked:\n{failure}\n");
-            TestOutcome::failed(&test, failure, output)
-        }
-    }
+    let output = failure
+        .as_ref()
+        .map(|failure| format!("thread panicked:\n{failure}\n"))
+        .unwrap_or_default();
+    common::outcome(tier, name, failure, output)
 }
 
 fn report() -> Report {

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use grader::execute::outcome::{Failure, TestOutcome};
 use grader::grade::Grader;
+use grader::intake::catalog::{TestId, Tier};
 
 /// The workspace this grader was built from: its pristine copy.
 pub fn pristine() -> PathBuf {
@@ -23,4 +25,18 @@ pub fn grader() -> Grader {
         Duration::from_secs(60),
         2,
     )
+}
+
+/// The outcome of test `name` of `tier` (in the target named after its tier): passed when
+/// `failure` is `None`, having printed `output`.
+pub fn outcome(tier: Tier, name: &str, failure: Option<Failure>, output: String) -> TestOutcome {
+    let test = TestId {
+        tier,
+        target: tier.to_string(),
+        name: name.into(),
+    };
+    match failure {
+        None => TestOutcome::passed(&test, output),
+        Some(failure) => TestOutcome::failed(&test, failure, output),
+    }
 }
