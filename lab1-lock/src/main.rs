@@ -4,7 +4,9 @@
 //! This file is the grader's: the grader always uses its own copy, so edits here are never
 //! graded (change it freely to experiment).
 
-use std::sync::{Arc, Mutex, PoisonError};
+mod todo_stop;
+
+use std::sync::Arc;
 use std::thread;
 
 use lab1_lock::{ITERATIONS_PER_THREAD, NUM_THREADS, SpinLock, run_locked};
@@ -13,7 +15,7 @@ use lab1_lock::{ITERATIONS_PER_THREAD, NUM_THREADS, SpinLock, run_locked};
 const README: &str = "lab1-lock/README.md";
 
 fn main() {
-    stop_at_todo();
+    todo_stop::stop_at_todo(README);
     println!("\n--- Fixing the Race Condition with a Lock ---");
     let expected_total = NUM_THREADS * ITERATIONS_PER_THREAD;
     println!("Expected final counter value (with lock): {expected_total}");
@@ -59,35 +61,4 @@ fn report(actual: usize, expected: usize, success: &str) {
     } else {
         println!("Race condition still observed (something is wrong).");
     }
-}
-
-/// Ends the demo at the first `todo!()` it reaches, in any thread, with the function to fill in
-/// and where [`README`] helps, in place of Rust's panic message; other panics are reported as
-/// usual.
-fn stop_at_todo() {
-    let report = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or_default();
-        let Some(function) = message.strip_prefix("not yet implemented") else {
-            return report(info);
-        };
-        // One explanation, even when several threads reach a `todo!()` at once.
-        static FIRST: Mutex<()> = Mutex::new(());
-        let _first = FIRST.lock().unwrap_or_else(PoisonError::into_inner);
-        let what = match function.strip_prefix(": ") {
-            Some(name) => format!("`{name}` is not yet implemented: fill in its"),
-            None => "This is not yet implemented: fill in the".to_owned(),
-        };
-        let at = info.location().map_or_else(String::new, |at| {
-            format!(" at {}:{}:{}", at.file(), at.line(), at.column())
-        });
-        eprintln!("{what} `todo!()`{at}.");
-        eprintln!("See \"Your task\" and \"Hints\" in {README}.");
-        std::process::exit(101);
-    }));
 }

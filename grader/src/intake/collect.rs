@@ -2,10 +2,11 @@
 //! one lab, and nothing else.
 //!
 //! Only `<lab>/src/**/*.rs` is the student's; the facade (`src/sync.rs`), lab2's logger
-//! (`src/log.rs`) and the demo (`src/main.rs`) are ours, like the tests, manifests and lock
-//! file, and come from the grader's pristine copy. Symbolic links are never followed: a lab folder or `src/` that is
-//! a link is not collected, nor is a lab without a regular `src/lib.rs` (there is nothing to
-//! build), nor a file over [`MAX_FILE_BYTES`].
+//! (`src/log.rs`) and the demo (`src/main.rs`, with `src/todo_stop.rs`) are ours, like the
+//! tests, manifests and lock file, and come from the grader's pristine copy. Symbolic links
+//! are never followed: a lab folder or `src/` that is a link is not collected, nor is a lab
+//! without a regular `src/lib.rs` (there is nothing to build), nor a file over
+//! [`MAX_FILE_BYTES`].
 //!
 //! First, [`find_workspace`] finds the submission's root in what was handed in: the folder
 //! itself, or the one folder it wraps.
@@ -20,7 +21,7 @@ use walkdir::WalkDir;
 use crate::intake::catalog::{LABS, lab};
 
 /// Files under `src/` that always come from the pristine copy.
-pub const PRISTINE_SRC_FILES: &[&str] = &["sync.rs", "log.rs", "main.rs"];
+pub const PRISTINE_SRC_FILES: &[&str] = &["sync.rs", "log.rs", "main.rs", "todo_stop.rs"];
 
 /// The student's files of one lab: paths relative to the lab's `src/`, with their bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
