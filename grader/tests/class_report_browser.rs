@@ -261,7 +261,7 @@ const HEAT_MAP: [(&str, &str, [&str; 3]); 8] = [
     ),
     (
         "hal o'hara",
-        "students/hal_o_hara",
+        "students/hal_o_hara-0d55bb09",
         ["heat-4 100 %", "heat-4 80 %", "heat-4 90 %"],
     ),
 ];

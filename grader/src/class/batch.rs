@@ -36,9 +36,11 @@ pub const REPORT_JSON: &str = "report.json";
 
 /// The folder of the results of the student `id` in the batch output folder `out`:
 /// `out/students/<id>`, with every character of the id other than an ASCII letter or digit,
-/// `.`, `_` or `-` replaced by `_`, so that any id is a safe file name.
+/// `.`, `_` or `-` replaced by `_`, so that any id is a safe file name. An id that had to be
+/// changed (or is only dots, as `..` is) also gets the start of its hash, so that two ids
+/// never share a folder (`a b` and `a_b`) and none is the output folder itself.
 pub fn student_dir(out: &Path, id: &str) -> PathBuf {
-    let safe: String = id
+    let mut safe: String = id
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "._-".contains(c) {
@@ -48,6 +50,10 @@ pub fn student_dir(out: &Path, id: &str) -> PathBuf {
             }
         })
         .collect();
+    if safe != id || safe.chars().all(|c| c == '.') {
+        let hash = format!("{:x}", Sha256::digest(id.as_bytes()));
+        safe = format!("{}-{}", safe.replace('.', "_"), &hash[..8]);
+    }
     out.join("students").join(safe)
 }
 
@@ -361,4 +367,29 @@ pub fn failed_tests_csv(class: &[(String, Report)]) -> Result<String> {
         }
     }
     Ok(String::from_utf8(csv.into_inner()?)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_gets_a_folder_of_its_own_inside_students() {
+        let out = Path::new("out");
+        let dir = |id: &str| student_dir(out, id);
+        assert_eq!(dir("alice"), out.join("students/alice"));
+        assert_ne!(dir("a b"), dir("a_b"));
+        for id in ["..", ".", "", "a/../../b"] {
+            let folder = dir(id);
+            assert_eq!(
+                folder.parent(),
+                Some(out.join("students").as_path()),
+                "{id:?}"
+            );
+            assert!(
+                !folder.ends_with("..") && folder.file_name().is_some(),
+                "{id:?}"
+            );
+        }
+    }
 }
