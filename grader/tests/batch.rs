@@ -127,18 +127,12 @@ fn zipped_submissions_are_graded_and_what_is_not_a_workspace_scores_zero_with_on
     let dir = tempfile::tempdir().unwrap();
     let (class, out) = (dir.path().join("class"), dir.path().join("out"));
     fs::create_dir_all(&class).unwrap();
-    let mut zip = zip::ZipWriter::new(fs::File::create(class.join("dave.zip")).unwrap());
-    zip.start_file(
-        "dave-workspace/lab1-race/src/lib.rs",
-        zip::write::SimpleFileOptions::default(),
-    )
-    .unwrap();
-    std::io::Write::write_all(&mut zip, &reference).unwrap();
-    zip.finish().unwrap();
+    common::zip_of(
+        &class.join("dave.zip"),
+        &[("dave-workspace/lab1-race/src/lib.rs", &reference)],
+    );
     fs::write(class.join("erin.zip"), b"PK but not a zip").unwrap();
-    zip::ZipWriter::new(fs::File::create(class.join("fay.zip")).unwrap())
-        .finish()
-        .unwrap();
+    common::zip_of(&class.join("fay.zip"), &[]);
     fs::create_dir_all(class.join("gil/notes")).unwrap();
 
     let first = batch(&class, &out, &["--lab", "lab1-lock"]);

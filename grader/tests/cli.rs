@@ -1,6 +1,8 @@
 //! The command line: errors an instructor can make get one clear line and exit code 2, never a
 //! panic or a backtrace.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -128,9 +130,7 @@ fn a_zip_that_is_not_a_workspace_is_one_line() {
     );
 
     let empty = dir.path().join("empty.zip");
-    zip::ZipWriter::new(std::fs::File::create(&empty).unwrap())
-        .finish()
-        .unwrap();
+    common::zip_of(&empty, &[]);
     fails_with_one_line(
         grader().arg("grade").arg(&empty),
         &format!(
@@ -140,10 +140,7 @@ fn a_zip_that_is_not_a_workspace_is_one_line() {
     );
 
     let no_labs = dir.path().join("notes.zip");
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&no_labs).unwrap());
-    zip.start_file("notes.txt", zip::write::SimpleFileOptions::default())
-        .unwrap();
-    zip.finish().unwrap();
+    common::zip_of(&no_labs, &[("notes.txt", b"")]);
     fails_with_one_line(
         grader().arg("grade").arg(&no_labs),
         &format!(
@@ -204,18 +201,7 @@ fn a_batch_of_a_missing_or_empty_class_is_one_line() {
 fn a_zipped_workspace_is_graded_and_named_by_its_zip() {
     let dir = tempfile::tempdir().unwrap();
     let zipped = dir.path().join("alice.zip");
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&zipped).unwrap());
-    zip.add_directory(
-        "alice/lab1-lock/src/",
-        zip::write::SimpleFileOptions::default(),
-    )
-    .unwrap();
-    zip.start_file(
-        "alice/lab1-lock/src/notes.txt",
-        zip::write::SimpleFileOptions::default(),
-    )
-    .unwrap();
-    zip.finish().unwrap();
+    common::zip_of(&zipped, &[("alice/lab1-lock/src/notes.txt", b"")]);
     let output = grader()
         .args(["grade", "--format", "json", "--lab", "lab1-race"])
         .arg(&zipped)

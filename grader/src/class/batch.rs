@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use crate::grade::{ALL_TIERS, Grader, LabSubmission};
 use crate::intake::catalog::Lab;
-use crate::intake::collect::{CollectError, collect, find_workspace};
+use crate::intake::collect::{CollectError, collect, find_workspace, workspace_handed_in};
 use crate::intake::tree::{self, Kind, Links};
 use crate::intake::unzip;
 use crate::score::report::{LabReport, Report};
@@ -191,27 +191,17 @@ impl Batch<'_> {
     /// folder either wraps ([`find_workspace`]). A zip that cannot be unpacked, or no
     /// workspace, scores zero on every lab, with one reason for all of them.
     fn grade(&self, student: &Student) -> Result<Report> {
-        let unpacked;
-        let handed_in = if unzip::is_zip(&student.path) {
-            unpacked = self.grader.temp_folder("unpacked")?;
-            if let Err(error) = unzip::unpack(&student.path, unpacked.path()) {
-                let file = student.path.file_name().unwrap_or_default();
-                return self.not_a_submission(student, format!("{}: {error}", file.display()));
-            }
-            unpacked.path()
-        } else {
-            &student.path
-        };
-        match find_workspace(handed_in) {
+        let unpacked = self.grader.temp_folder("unpacked")?;
+        let file = student
+            .path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        match workspace_handed_in(&student.path, &file, unpacked.path()) {
             Ok(root) => self
                 .grader
                 .grade_submission(self.rubric, &root, self.labs, |_| {}),
-            Err(error) => {
-                let inner = handed_in.to_string_lossy().into_owned();
-                let file = student.path.file_name().unwrap_or_default();
-                let reason = error.to_string().replace(&inner, &file.to_string_lossy());
-                self.not_a_submission(student, reason)
-            }
+            Err(reason) => self.not_a_submission(student, reason),
         }
     }
 

@@ -19,6 +19,7 @@ use thiserror::Error;
 use walkdir::WalkDir;
 
 use crate::intake::catalog::{LABS, lab};
+use crate::intake::unzip;
 
 /// Files under `src/` that always come from the pristine copy.
 pub const PRISTINE_SRC_FILES: &[&str] = &["sync.rs", "log.rs", "main.rs", "todo_stop.rs"];
@@ -120,6 +121,26 @@ pub enum WorkspaceError {
         /// The first few names found at its top.
         found: String,
     },
+}
+
+/// The workspace in what was handed in at `path`: a folder, or a `.zip` file unpacked into the
+/// empty folder `unpack_into`, then [`find_workspace`]. Otherwise why not, in one line that
+/// names the hand-in as `shown` (never the temporary folder it was unpacked into).
+pub fn workspace_handed_in(
+    path: &Path,
+    shown: &str,
+    unpack_into: &Path,
+) -> Result<PathBuf, String> {
+    let folder = if unzip::is_zip(path) {
+        unzip::unpack(path, unpack_into).map_err(|error| format!("{shown}: {error}"))?;
+        unpack_into
+    } else {
+        path
+    };
+    find_workspace(folder).map_err(|error| {
+        let inner = folder.to_string_lossy().into_owned();
+        error.to_string().replace(&inner, shown)
+    })
 }
 
 /// How many names [`WorkspaceError::NoLabs`] quotes.

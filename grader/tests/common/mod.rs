@@ -40,3 +40,15 @@ pub fn outcome(tier: Tier, name: &str, failure: Option<Failure>, output: String)
         Some(failure) => TestOutcome::failed(&test, failure, output),
     }
 }
+
+/// Writes a zip file at `path` holding `files` (name inside the zip, contents), in order;
+/// none makes an empty zip.
+pub fn zip_of(path: &Path, files: &[(&str, &[u8])]) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for (name, bytes) in files {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, bytes).unwrap();
+    }
+    zip.finish().unwrap();
+}

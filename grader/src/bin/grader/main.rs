@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Error, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use grader::build::compile::fetch_dependencies;
@@ -13,7 +13,7 @@ use grader::class::batch::{Batch, Outcome, discover, failed_tests_csv, grades_cs
 use grader::class::class_report;
 use grader::grade::Grader;
 use grader::intake::catalog::{LABS, Lab, lab};
-use grader::intake::collect::find_workspace;
+use grader::intake::collect::workspace_handed_in;
 use grader::intake::unzip;
 use grader::package::{gradescope, release};
 use grader::score::report::Report;
@@ -189,7 +189,8 @@ fn grade_command(pristine: &Path, cache: Option<PathBuf>, args: GradeArgs) -> Re
     }
     let rubric = load_rubric(pristine, &rubric_path(pristine, rubric))?;
     let unpacked = tempfile::tempdir().context("cannot make a temporary folder")?;
-    let root = workspace_in(&submission, zipped, unpacked.path())?;
+    let shown = submission.display().to_string();
+    let root = workspace_handed_in(&submission, &shown, unpacked.path()).map_err(Error::msg)?;
     let grader = Grader {
         on_stage: Some(print_stage),
         ..grader(pristine, cache, timeout, jobs)?
@@ -210,22 +211,6 @@ fn grade_command(pristine: &Path, cache: Option<PathBuf>, args: GradeArgs) -> Re
         None => print!("{text}"),
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The workspace handed in as `submission` (unpacked into `unpacked` when `zipped`), or why
-/// it is not one, naming `submission` as given.
-fn workspace_in(submission: &Path, zipped: bool, unpacked: &Path) -> Result<PathBuf> {
-    let handed_in = if zipped {
-        unzip::unpack(submission, unpacked).with_context(|| submission.display().to_string())?;
-        unpacked
-    } else {
-        submission
-    };
-    find_workspace(handed_in).map_err(|error| {
-        let inner = handed_in.to_string_lossy().into_owned();
-        let shown = submission.display().to_string();
-        anyhow::anyhow!("{}", error.to_string().replace(&inner, &shown))
-    })
 }
 
 /// `batch`: grades a class and writes its files.
