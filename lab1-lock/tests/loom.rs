@@ -4,7 +4,7 @@
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-lock --test loom`.
 #![cfg(loom)]
 
-use lab1_lock::sync::{Arc, thread};
+use lab1_lock::sync::{Arc, thread, timeline};
 use lab1_lock::{SpinLock, run_locked};
 
 #[test]
@@ -12,7 +12,7 @@ fn locked_counter_loses_no_update_in_any_interleaving() {
     // Counted outside the model (a std atomic, which loom does not see): how many
     // interleavings loom explored. Two threads that each take the lock have at least two.
     static EXPLORED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    loom::model(|| {
+    timeline::model(|| {
         EXPLORED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let total = run_locked(2, 1);
         assert!(
@@ -38,7 +38,7 @@ fn locked_counter_loses_no_update_in_any_interleaving() {
 
 #[test]
 fn spin_lock_is_exclusive_in_every_interleaving() {
-    loom::model(|| {
+    timeline::model(|| {
         let lock = Arc::new(SpinLock::new(0usize));
         let other = {
             let lock = Arc::clone(&lock);
@@ -46,12 +46,14 @@ fn spin_lock_is_exclusive_in_every_interleaving() {
                 let mut value = lock.lock();
                 let current = *value;
                 *value = current + 1;
+                timeline::note(format!("read {current}, wrote {}", current + 1));
             })
         };
         {
             let mut value = lock.lock();
             let current = *value;
             *value = current + 1;
+            timeline::note(format!("read {current}, wrote {}", current + 1));
         }
         other.join().unwrap();
         let total = *lock.lock();

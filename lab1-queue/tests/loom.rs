@@ -13,7 +13,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lab1_queue::TaskQueue;
-use lab1_queue::sync::{Arc, thread};
+use lab1_queue::sync::{Arc, thread, timeline};
 
 /// The bit an item sets when applied: applying one twice carries into the next bit, and shows.
 fn bit(item: char) -> usize {
@@ -22,7 +22,7 @@ fn bit(item: char) -> usize {
 
 #[test]
 fn two_workers_apply_two_items_exactly_once() {
-    loom::model(|| {
+    timeline::model(|| {
         let queue = Arc::new(TaskQueue::new());
         queue.put('a');
         let applied = std::sync::Arc::new(AtomicUsize::new(0));
@@ -54,7 +54,7 @@ fn two_workers_apply_two_items_exactly_once() {
 
 #[test]
 fn join_never_returns_before_a_workers_task_is_applied() {
-    loom::model(|| {
+    timeline::model(|| {
         let queue = Arc::new(TaskQueue::new());
         queue.put(Some(String::from("hostname R1")));
         let applied = std::sync::Arc::new(AtomicUsize::new(0));
@@ -93,9 +93,7 @@ fn the_producer_reports_a_task_only_once_it_is_on_the_queue() {
     // Counted outside the model: whether, in some interleaving, the worker applied the task
     // before the producer reported it, which a task reported only after its `put` allows.
     static APPLIED_FIRST: AtomicUsize = AtomicUsize::new(0);
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(2);
-    model.check(|| {
+    timeline::model_bounded(2, || {
         let applied = std::sync::Arc::new(AtomicUsize::new(0));
         let seen = std::sync::Arc::clone(&applied);
         lab1_queue::run_pipeline(
@@ -123,9 +121,7 @@ fn the_producer_reports_a_task_only_once_it_is_on_the_queue() {
 
 #[test]
 fn the_pipeline_applies_each_task_once_and_counts_it_for_its_worker() {
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(2);
-    model.check(|| {
+    timeline::model_bounded(2, || {
         // Plain std locking: what was applied is recorded, not explored.
         let applied = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let log = std::sync::Arc::clone(&applied);

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lab1_race::run_threads;
+use lab1_race::sync::timeline;
 
 #[test]
 fn some_interleaving_loses_an_update() {
@@ -19,7 +20,7 @@ fn some_interleaving_loses_an_update() {
         std::sync::Arc::clone(&outcomes),
         std::sync::Arc::clone(&overlap),
     );
-    loom::model(move || {
+    timeline::model(move || {
         let inside = std::sync::Arc::new(AtomicUsize::new(0));
         let most = std::sync::Arc::clone(&most);
         let total = run_threads(2, 1, move || {

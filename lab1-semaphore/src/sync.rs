@@ -40,7 +40,7 @@ pub use exact::{Condvar, Mutex, MutexGuard};
 pub use loom::{
     hint,
     sync::{
-        Arc, LockResult, Mutex, MutexGuard, TryLockResult,
+        Arc, LockResult, TryLockResult,
         atomic::{AtomicUsize, Ordering},
     },
 };
@@ -49,7 +49,11 @@ pub use loom::{
 pub use std::sync::{PoisonError, TryLockError};
 
 #[cfg(loom)]
-pub use modelled::Condvar;
+pub use modelled::{Condvar, Mutex, MutexGuard};
+
+#[cfg(loom)]
+#[path = "timeline.rs"]
+pub mod timeline;
 
 #[cfg(not(loom))]
 use std::sync::atomic::AtomicBool as Inner;
@@ -74,13 +78,18 @@ impl AtomicBool {
     /// The value, read with `order`.
     #[track_caller]
     pub fn load(&self, order: Ordering) -> bool {
-        self.inner.load(order)
+        let value = self.inner.load(order);
+        #[cfg(loom)]
+        recorded(format!("loaded {value}"), order, true, false);
+        value
     }
 
     /// Writes `value` with `order`.
     #[track_caller]
     pub fn store(&self, value: bool, order: Ordering) {
-        self.inner.store(value, order)
+        self.inner.store(value, order);
+        #[cfg(loom)]
+        recorded(format!("stored {value}"), order, false, true);
     }
 
     /// Writes `value` and returns the value before, with `order`.
@@ -89,7 +98,7 @@ impl AtomicBool {
         #[cfg(not(loom))]
         return self.inner.swap(value, order);
         #[cfg(loom)]
-        self.write_unless_equal(order, |_| value)
+        self.write_unless_equal("swap", order, |_| value)
     }
 
     /// Writes `current | value` and returns the value before, with `order`.
@@ -98,13 +107,16 @@ impl AtomicBool {
         #[cfg(not(loom))]
         return self.inner.fetch_or(value, order);
         #[cfg(loom)]
-        self.write_unless_equal(order, |current| current | value)
+        self.write_unless_equal("fetch_or", order, |current| current | value)
     }
 
     /// Writes `current & value` and returns the value before, with `order`.
     #[track_caller]
     pub fn fetch_and(&self, value: bool, order: Ordering) -> bool {
-        self.inner.fetch_and(value, order)
+        #[cfg(not(loom))]
+        return self.inner.fetch_and(value, order);
+        #[cfg(loom)]
+        self.write_unless_equal("fetch_and", order, |current| current & value)
     }
 
     /// Writes `new` if the value is `current`; returns the value before, `Ok` if it wrote.
@@ -116,7 +128,10 @@ impl AtomicBool {
         success: Ordering,
         failure: Ordering,
     ) -> Result<bool, bool> {
-        self.inner.compare_exchange(current, new, success, failure)
+        let result = self.inner.compare_exchange(current, new, success, failure);
+        #[cfg(loom)]
+        recorded_exchange("compare_exchange", current, new, result, success, failure);
+        result
     }
 
     /// As [`compare_exchange`](Self::compare_exchange), but it may also fail, spuriously,
@@ -133,8 +148,19 @@ impl AtomicBool {
         if probe::take_spurious_failure() {
             return Err(self.inner.load(failure));
         }
-        self.inner
-            .compare_exchange_weak(current, new, success, failure)
+        let result = self
+            .inner
+            .compare_exchange_weak(current, new, success, failure);
+        #[cfg(loom)]
+        recorded_exchange(
+            "compare_exchange_weak",
+            current,
+            new,
+            result,
+            success,
+            failure,
+        );
+        result
     }
 
     /// The value, giving up the atomic.
@@ -145,11 +171,16 @@ impl AtomicBool {
         self.inner.load(Ordering::SeqCst)
     }
 
-    /// A read-modify-write that writes `next(current)` with `order`, modelled as a load (with
-    /// `order`'s reading half) when that leaves the value as it was.
+    /// A read-modify-write, `operation`, that writes `next(current)` with `order`, modelled
+    /// as a load (with `order`'s reading half) when that leaves the value as it was.
     #[cfg(loom)]
     #[track_caller]
-    fn write_unless_equal(&self, order: Ordering, next: impl Fn(bool) -> bool) -> bool {
+    fn write_unless_equal(
+        &self,
+        operation: &str,
+        order: Ordering,
+        next: impl Fn(bool) -> bool,
+    ) -> bool {
         let reading = match order {
             Ordering::Release => Ordering::Relaxed,
             Ordering::AcqRel => Ordering::Acquire,
@@ -158,6 +189,12 @@ impl AtomicBool {
         loop {
             let current = self.inner.load(reading);
             if next(current) == current {
+                recorded(
+                    format!("{operation}: was {current}, left {current}"),
+                    reading,
+                    true,
+                    false,
+                );
                 return current;
             }
             if self
@@ -165,9 +202,58 @@ impl AtomicBool {
                 .compare_exchange(current, next(current), order, reading)
                 .is_ok()
             {
+                recorded(
+                    format!("{operation}: {current} → {}", next(current)),
+                    order,
+                    true,
+                    true,
+                );
                 return current;
             }
         }
+    }
+}
+
+/// Records an atomic step of the caller on the model's timeline.
+#[cfg(loom)]
+#[track_caller]
+fn recorded(what: String, ordering: Ordering, reads: bool, writes: bool) {
+    timeline::record(
+        std::panic::Location::caller(),
+        timeline::Action::Atomic {
+            what,
+            ordering,
+            reads,
+            writes,
+        },
+    );
+}
+
+/// Records a compare-exchange of the caller on the model's timeline, with the ordering of
+/// the half that took effect.
+#[cfg(loom)]
+#[track_caller]
+fn recorded_exchange(
+    operation: &str,
+    current: bool,
+    new: bool,
+    result: Result<bool, bool>,
+    success: Ordering,
+    failure: Ordering,
+) {
+    match result {
+        Ok(_) => recorded(
+            format!("{operation} {current} → {new} succeeded"),
+            success,
+            true,
+            true,
+        ),
+        Err(actual) => recorded(
+            format!("{operation} {current} → {new} failed: it was {actual}"),
+            failure,
+            true,
+            false,
+        ),
     }
 }
 
@@ -443,14 +529,162 @@ mod exact {
 /// loom's `Condvar`, with the rest of std's API on top.
 #[cfg(loom)]
 mod modelled {
+    use std::fmt;
+    use std::ops::{Deref, DerefMut};
+    use std::panic::Location;
+    use std::sync::{PoisonError, TryLockError};
     use std::time::Duration;
 
-    use loom::sync::{LockResult, MutexGuard};
+    use loom::sync::{LockResult, TryLockResult};
 
     use super::WaitTimeoutResult;
+    use super::timeline::{self, Action};
+
+    /// A mutual-exclusion lock with std's API, on loom's, whose steps go on the model's
+    /// timeline.
+    #[derive(Default)]
+    pub struct Mutex<T: ?Sized> {
+        inner: loom::sync::Mutex<T>,
+    }
+
+    /// The lock of a [`Mutex`], held until dropped.
+    pub struct MutexGuard<'a, T: ?Sized> {
+        /// Always `Some`, but while a [`Condvar`] wait has given the lock back.
+        inner: Option<loom::sync::MutexGuard<'a, T>>,
+        taken_at: &'static Location<'static>,
+        /// The mutex (its address), as the timeline names it.
+        lock: usize,
+    }
+
+    impl<T> Mutex<T> {
+        /// An unlocked mutex holding `value`.
+        pub fn new(value: T) -> Self {
+            Self {
+                inner: loom::sync::Mutex::new(value),
+            }
+        }
+
+        /// The value, giving up the mutex.
+        pub fn into_inner(self) -> LockResult<T> {
+            self.inner.into_inner()
+        }
+    }
+
+    impl<T: ?Sized> Mutex<T> {
+        /// Waits until the lock is free and takes it.
+        #[track_caller]
+        pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
+            let at = Location::caller();
+            timeline::blocking(at, true);
+            let locked = self.inner.lock();
+            timeline::record(at, Action::TookLock { lock: self.id() });
+            guarded(locked, at, self.id())
+        }
+
+        /// Takes the lock if it is free right now.
+        #[track_caller]
+        pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
+            let at = Location::caller();
+            match self.inner.try_lock() {
+                Ok(inner) => {
+                    timeline::record(at, Action::TookLock { lock: self.id() });
+                    Ok(MutexGuard::new(inner, at, self.id()))
+                }
+                Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
+                Err(TryLockError::Poisoned(poisoned)) => {
+                    timeline::record(at, Action::TookLock { lock: self.id() });
+                    Err(TryLockError::Poisoned(PoisonError::new(MutexGuard::new(
+                        poisoned.into_inner(),
+                        at,
+                        self.id(),
+                    ))))
+                }
+            }
+        }
+
+        /// The value, through a unique borrow of the mutex.
+        pub fn get_mut(&mut self) -> LockResult<&mut T> {
+            self.inner.get_mut()
+        }
+
+        /// The mutex, as the timeline tells it from the model's others.
+        fn id(&self) -> usize {
+            (&raw const self.inner).cast::<()>() as usize
+        }
+    }
+
+    impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            self.inner.fmt(f)
+        }
+    }
+
+    /// Our guard around loom's, poisoned as loom's was.
+    fn guarded<'a, T: ?Sized>(
+        locked: LockResult<loom::sync::MutexGuard<'a, T>>,
+        at: &'static Location<'static>,
+        lock: usize,
+    ) -> LockResult<MutexGuard<'a, T>> {
+        match locked {
+            Ok(inner) => Ok(MutexGuard::new(inner, at, lock)),
+            Err(poisoned) => Err(PoisonError::new(MutexGuard::new(
+                poisoned.into_inner(),
+                at,
+                lock,
+            ))),
+        }
+    }
+
+    impl<'a, T: ?Sized> MutexGuard<'a, T> {
+        fn new(
+            inner: loom::sync::MutexGuard<'a, T>,
+            taken_at: &'static Location<'static>,
+            lock: usize,
+        ) -> Self {
+            Self {
+                inner: Some(inner),
+                taken_at,
+                lock,
+            }
+        }
+
+        /// Loom's guard, taken out for a wait: dropping `self` then records no release.
+        fn take(mut self) -> loom::sync::MutexGuard<'a, T> {
+            self.inner.take().expect("a guard holds its lock")
+        }
+    }
+
+    impl<T: ?Sized> Deref for MutexGuard<'_, T> {
+        type Target = T;
+
+        fn deref(&self) -> &T {
+            self.inner.as_ref().expect("a guard holds its lock")
+        }
+    }
+
+    impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            self.inner.as_mut().expect("a guard holds its lock")
+        }
+    }
+
+    impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+        fn drop(&mut self) {
+            if let Some(inner) = self.inner.take() {
+                drop(inner);
+                timeline::record(self.taken_at, Action::ReleasedLock { lock: self.lock });
+            }
+        }
+    }
+
+    impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            (**self).fmt(f)
+        }
+    }
 
     /// A condition variable with std's API, on loom's (which never wakes spuriously and
-    /// never times out).
+    /// never times out), whose steps go on the model's timeline.
     #[derive(Debug, Default)]
     pub struct Condvar {
         inner: loom::sync::Condvar,
@@ -467,7 +701,13 @@ mod modelled {
         /// Gives the lock back, sleeps until notified, and takes the lock again.
         #[track_caller]
         pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
-            self.inner.wait(guard)
+            let at = Location::caller();
+            let (taken_at, lock) = (guard.taken_at, guard.lock);
+            timeline::record(at, Action::Waits);
+            timeline::blocking(at, false);
+            let woken = self.inner.wait(guard.take());
+            timeline::record(at, Action::Woken);
+            guarded(woken, taken_at, lock)
         }
 
         /// Waits for as long as `condition` holds, re-checking it after every wake-up.
@@ -493,9 +733,9 @@ mod modelled {
             guard: MutexGuard<'a, T>,
             _timeout: Duration,
         ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-            match self.inner.wait(guard) {
+            match self.wait(guard) {
                 Ok(guard) => Ok((guard, WaitTimeoutResult(false))),
-                Err(poisoned) => Err(std::sync::PoisonError::new((
+                Err(poisoned) => Err(PoisonError::new((
                     poisoned.into_inner(),
                     WaitTimeoutResult(false),
                 ))),
@@ -515,7 +755,7 @@ mod modelled {
         {
             match self.wait_while(guard, condition) {
                 Ok(guard) => Ok((guard, WaitTimeoutResult(false))),
-                Err(poisoned) => Err(std::sync::PoisonError::new((
+                Err(poisoned) => Err(PoisonError::new((
                     poisoned.into_inner(),
                     WaitTimeoutResult(false),
                 ))),
@@ -526,12 +766,14 @@ mod modelled {
         #[track_caller]
         pub fn notify_one(&self) {
             self.inner.notify_one();
+            timeline::record(Location::caller(), Action::Notified { all: false });
         }
 
         /// Wakes every thread waiting on this condition variable.
         #[track_caller]
         pub fn notify_all(&self) {
             self.inner.notify_all();
+            timeline::record(Location::caller(), Action::Notified { all: true });
         }
     }
 }
@@ -771,7 +1013,72 @@ pub mod probe {
 /// every access is tracked and two threads touching the cell without a happens-before edge
 /// between them is reported as a data race.
 #[cfg(loom)]
-pub use loom::cell;
+pub mod cell {
+    pub use loom::cell::{ConstPtr, MutPtr};
+
+    use std::panic::Location;
+
+    use super::timeline::{self, Action};
+
+    /// loom's `UnsafeCell`, whose accesses go on the model's timeline.
+    #[derive(Debug)]
+    pub struct UnsafeCell<T: ?Sized>(loom::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        /// A cell holding `data`.
+        #[track_caller]
+        pub fn new(data: T) -> Self {
+            Self(loom::cell::UnsafeCell::new(data))
+        }
+
+        /// The contents, giving up the cell.
+        pub fn into_inner(self) -> T {
+            self.0.into_inner()
+        }
+    }
+
+    impl<T: ?Sized> UnsafeCell<T> {
+        /// Runs `f` with a shared pointer to the contents.
+        #[track_caller]
+        pub fn with<F, R>(&self, f: F) -> R
+        where
+            F: FnOnce(*const T) -> R,
+        {
+            timeline::record(Location::caller(), Action::UsedValue);
+            self.0.with(f)
+        }
+
+        /// Runs `f` with a mutable pointer to the contents.
+        #[track_caller]
+        pub fn with_mut<F, R>(&self, f: F) -> R
+        where
+            F: FnOnce(*mut T) -> R,
+        {
+            timeline::record(Location::caller(), Action::UsedValue);
+            self.0.with_mut(f)
+        }
+
+        /// A shared pointer to the contents; the access lasts as long as the pointer.
+        #[track_caller]
+        pub fn get(&self) -> ConstPtr<T> {
+            timeline::record(Location::caller(), Action::UsedValue);
+            self.0.get()
+        }
+
+        /// A mutable pointer to the contents; the access lasts as long as the pointer.
+        #[track_caller]
+        pub fn get_mut(&self) -> MutPtr<T> {
+            timeline::record(Location::caller(), Action::UsedValue);
+            self.0.get_mut()
+        }
+    }
+
+    impl<T: Default> Default for UnsafeCell<T> {
+        fn default() -> Self {
+            Self::new(T::default())
+        }
+    }
+}
 
 /// `UnsafeCell` with loom's API, on top of `std::cell::UnsafeCell`.
 #[cfg(not(loom))]

@@ -5,7 +5,7 @@
 #![cfg(loom)]
 
 // A plain std atomic: the count is checked, not explored (loom runs one thread at a time).
-use lab1_semaphore::sync::{Arc, thread};
+use lab1_semaphore::sync::{Arc, thread, timeline};
 use lab1_semaphore::{Semaphore, connect_all};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,6 +15,7 @@ const PERMITS: usize = 2;
 fn visit(semaphore: &Semaphore, inside: &AtomicUsize) {
     let _permit = semaphore.acquire();
     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+    timeline::note(format!("inside with a permit: {now} of {PERMITS}"));
     assert!(
         now <= PERMITS,
         "{now} threads were inside a semaphore of {PERMITS} permits in some interleaving: it \
@@ -26,7 +27,7 @@ fn visit(semaphore: &Semaphore, inside: &AtomicUsize) {
 
 #[test]
 fn three_threads_never_exceed_two_permits() {
-    loom::model(|| {
+    timeline::model(|| {
         let semaphore = Arc::new(Semaphore::new(PERMITS));
         let inside = std::sync::Arc::new(AtomicUsize::new(0));
         let others: Vec<_> = (0..2)
@@ -60,9 +61,7 @@ fn two_waiters_both_get_the_permits_given_back() {
     // Four threads are too many to explore every interleaving in seconds; at most two
     // preemptions still covers a lost wake-up (one is enough to put both waiters to sleep
     // before the permits come back), and the bound is fixed, so every run explores the same.
-    let mut model = loom::model::Builder::new();
-    model.preemption_bound = Some(2);
-    model.check(|| {
+    timeline::model_bounded(2, || {
         let semaphore = Arc::new(Semaphore::new(2));
         let (first, second) = (semaphore.acquire(), semaphore.acquire());
         let waiters: Vec<_> = (0..2)
@@ -84,7 +83,7 @@ fn two_waiters_both_get_the_permits_given_back() {
 
 #[test]
 fn connections_are_named_by_position_whatever_order_they_start_in() {
-    loom::model(|| {
+    timeline::model(|| {
         let devices = vec!["10.0.0.1".to_owned(), "10.0.0.2".to_owned()];
         let names = connect_all(devices, 1, |connection| {
             (connection.device_ip.clone(), connection.thread_name.clone())

@@ -29,14 +29,9 @@ pub fn judge(
     }
     let mut failure = failure(&finished, evidence, limits, &test.name);
     if test.tier == Tier::Loom {
-        let mut interleaving = None;
-        if finished.status.is_some() {
-            let traced = run_test(executable, &test.name, limits, interleaving::TRACE_ENV)?;
-            interleaving = interleaving::shorten(&format!("{}{}", traced.stdout, traced.stderr));
-        }
         failure = Failure::LoomCounterexample {
             failure: Box::new(failure),
-            interleaving,
+            interleaving: interleaving::timeline(&output),
         };
     }
     Ok(TestOutcome::failed(test, failure, output))

@@ -153,7 +153,8 @@ pub enum Failure {
     LoomCounterexample {
         /// How the model failed.
         failure: Box<Failure>,
-        /// The interleaving that fails it, shortened; `None` when it could not be traced.
+        /// The shortest interleaving that fails it, as the model's timeline; `None` when the
+        /// model printed none (it crashed first).
         interleaving: Option<String>,
     },
 }
@@ -229,7 +230,7 @@ impl fmt::Display for Failure {
                 failure,
                 interleaving,
             } => {
-                f.write_str(&explain_loom(failure.to_string()))?;
+                write!(f, "{failure}")?;
                 match interleaving {
                     Some(interleaving) => write!(f, "\n{interleaving}"),
                     None => Ok(()),
@@ -268,21 +269,6 @@ fn signal_reason(signal: i32) -> String {
         Ok(Signal::SIGKILL) => "killed: it ran out of its memory limit or was killed".to_owned(),
         _ => format!("crashed with signal {signal}"),
     }
-}
-
-/// `reason` of a failed loom model, with what loom's own failures mean in the student's terms.
-fn explain_loom(reason: String) -> String {
-    let meaning = if reason.contains("deadlock; threads") {
-        "loom found an interleaving in which every thread left is blocked for good: a \
-         wake-up was lost (a condition variable not notified after a change a waiter waits \
-         for, or `notify_one` where several threads may wait), or a lock is never released"
-    } else if reason.contains("maximum number of branches") {
-        "loom gave up on an endless wait: a loop that waits without letting loom see it wait; \
-         spin with the facade's `hint::spin_loop()`, or sleep on a condition variable"
-    } else {
-        return reason;
-    };
-    format!("{meaning}\n(loom: {reason})")
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Stage 1, intake: find the workspace handed in, and take a submission's student files of
 //! one lab, and nothing else.
 //!
-//! Only `<lab>/src/**/*.rs` is the student's; the facade (`src/sync.rs`), lab2's logger
+//! Only `<lab>/src/**/*.rs` is the student's; the facade (`src/sync.rs`, with the loom
+//! timeline it prints, `src/timeline.rs`), lab2's logger
 //! (`src/log.rs`) and the demo (`src/main.rs`, with `src/todo_stop.rs`) are ours, like the
 //! tests, manifests and lock file, and come from the grader's pristine copy. Symbolic links
 //! are never followed: a lab folder or `src/` that is a link is not collected, nor is a lab
@@ -22,7 +23,13 @@ use crate::intake::catalog::{LABS, lab};
 use crate::intake::unzip;
 
 /// Files under `src/` that always come from the pristine copy.
-pub const PRISTINE_SRC_FILES: &[&str] = &["sync.rs", "log.rs", "main.rs", "todo_stop.rs"];
+pub const PRISTINE_SRC_FILES: &[&str] = &[
+    "sync.rs",
+    "timeline.rs",
+    "log.rs",
+    "main.rs",
+    "todo_stop.rs",
+];
 
 /// The student's files of one lab: paths relative to the lab's `src/`, with their bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

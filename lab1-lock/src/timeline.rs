@@ -1,0 +1,1 @@
+../../lab1-semaphore/src/timeline.rs

@@ -1,0 +1,1 @@
+../../../lab1-lock/src/timeline.rs

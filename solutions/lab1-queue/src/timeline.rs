@@ -1,0 +1,1 @@
+../../../lab1-queue/src/timeline.rs

@@ -1,0 +1,1 @@
+../../../lab1-race/src/timeline.rs
