@@ -49,7 +49,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use grader::build::scratch::copy_tree;
-use grader::execute::outcome::TestOutcome;
+use grader::execute::outcome::{Failure, TestOutcome};
 use grader::grade::{Grader, LabSubmission};
 use grader::intake::catalog::{Lab, TestId, Tier, expected_tests, lab};
 use grader::intake::collect::collect;
@@ -155,6 +155,7 @@ impl FairFixture {
                     score,
                     reason: String::new(),
                     reasons: BTreeMap::new(),
+                    timeline: None,
                     edit: fair.edit,
                 })
             })
@@ -226,6 +227,10 @@ struct LabCase {
     /// Edits of the base `src/lib.rs`, applied in order.
     #[serde(default)]
     edit: Vec<Edit>,
+    /// A failing loom test ("loom::name") whose timeline is checked: at most
+    /// [`TIMELINE_ROWS`] step rows, only the lab's `src/lib.rs` and its test file named, and
+    /// the text of the snapshot `corpus__timeline-<fixture id>`.
+    timeline: Option<String>,
 }
 
 /// What a lab's `src/lib.rs` starts from.
@@ -721,6 +726,8 @@ fn grade_within(
 struct Verdict {
     /// Each fixture's id and differences, one line each (none: graded exactly).
     mismatches: Vec<(String, Vec<String>)>,
+    /// The timelines the fixtures ask to be checked, by fixture id.
+    timelines: Vec<(String, String)>,
     /// Whether grading ran past its budget, so that it may still hold the build workspace.
     out_of_time: bool,
 }
@@ -776,6 +783,7 @@ fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Re
             .iter()
             .map(|fixture| (fixture.id.clone(), Vec::new()))
             .collect(),
+        timelines: Vec::new(),
         out_of_time: false,
     };
     let mut whole_round = Vec::new();
@@ -786,6 +794,14 @@ fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Re
                 for (fixture, (_, mismatches)) in round.iter().zip(&mut verdict.mismatches) {
                     for case in &fixture.labs {
                         let outcomes = graded.get(&case.name).cloned().unwrap_or_default();
+                        if let Some(test) = &case.timeline {
+                            match checked_timeline(test, &outcomes) {
+                                Ok(timeline) => {
+                                    verdict.timelines.push((fixture.id.clone(), timeline));
+                                }
+                                Err(why) => mismatches.push(format!("{}: {why}", case.name)),
+                            }
+                        }
                         mismatches.extend(compare(case, outcomes, rubric, grader)?);
                     }
                 }
@@ -864,6 +880,61 @@ fn differences(
         ));
     }
     differences
+}
+
+/// The most step rows a timeline may have.
+const TIMELINE_ROWS: usize = 12;
+
+/// The timeline of the failed loom test `test` among `outcomes`, if it has at most
+/// [`TIMELINE_ROWS`] step rows and names no file but the lab's `src/lib.rs` and its test file;
+/// else what is wrong with it.
+fn checked_timeline(test: &str, outcomes: &[TestOutcome]) -> Result<String, String> {
+    let outcome = outcomes
+        .iter()
+        .find(|outcome| outcome.test.to_string() == test)
+        .ok_or_else(|| format!("{test} was not graded"))?;
+    let Some(Failure::LoomCounterexample {
+        interleaving: Some(timeline),
+        ..
+    }) = &outcome.failure
+    else {
+        return Err(format!("{test} has no timeline: {}", outcome.reason()));
+    };
+    let rows = timeline
+        .lines()
+        .filter(|line| {
+            let label = line.trim_start();
+            label.starts_with(|c: char| c.is_ascii_digit())
+                && label
+                    .split_once("  ")
+                    .is_some_and(|(number, _)| number.parse::<usize>().is_ok())
+        })
+        .count();
+    if rows > TIMELINE_ROWS {
+        return Err(format!(
+            "{test}'s timeline has {rows} step rows, more than {TIMELINE_ROWS}:\n{timeline}"
+        ));
+    }
+    let files: BTreeSet<&str> = timeline
+        .match_indices(".rs:")
+        .map(|(at, _)| {
+            let start = timeline[..at]
+                .rfind(|c: char| c.is_whitespace() || c == '(')
+                .map_or(0, |space| space + 1);
+            &timeline[start..at + 3]
+        })
+        .collect();
+    let foreign: Vec<&&str> = files
+        .iter()
+        .filter(|file| !["src/lib.rs", "tests/loom.rs"].contains(file))
+        .collect();
+    if !foreign.is_empty() {
+        return Err(format!(
+            "{test}'s timeline names {foreign:?}, not only the lab's src/lib.rs and \
+             tests/loom.rs:\n{timeline}"
+        ));
+    }
+    Ok(timeline.clone())
 }
 
 /// Every way one lab's outcomes differ from its case.
@@ -949,6 +1020,7 @@ fn every_fixture_is_graded_exactly() {
         .filter(|fixture| only.as_ref().is_none_or(|only| only.contains(&fixture.id)))
         .collect();
     let (mut graded, mut report, mut stopped) = (0, Vec::new(), None);
+    let mut timelines = Vec::new();
     for round in rounds(&chosen) {
         let began = Instant::now();
         let verdict = grade_and_compare(&round, &grader, &rubric).unwrap_or_else(|error| Verdict {
@@ -959,8 +1031,10 @@ fn every_fixture_is_graded_exactly() {
                     (fixture.id.clone(), vec![why])
                 })
                 .collect(),
+            timelines: Vec::new(),
             out_of_time: false,
         });
+        timelines.extend(verdict.timelines);
         for (fixture, (_, mismatches)) in round.iter().zip(&verdict.mismatches) {
             graded += 1;
             eprintln!(
@@ -990,6 +1064,9 @@ fn every_fixture_is_graded_exactly() {
             stopped = Some(round[0].id.as_str());
             break;
         }
+    }
+    for (id, timeline) in &timelines {
+        insta::assert_snapshot!(format!("timeline-{id}"), timeline);
     }
     eprintln!(
         "corpus: {} of {graded} fixtures graded exactly in {:.0} s",

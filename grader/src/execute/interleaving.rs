@@ -28,6 +28,17 @@ pub fn timeline(output: &str) -> Option<String> {
     Some(kept.join("\n"))
 }
 
+/// The failure a timeline names on its `✗` row (its first line).
+pub fn failure_of(timeline: &str) -> Option<&str> {
+    timeline
+        .lines()
+        .find_map(|line| line.trim_start().strip_prefix(FAILURE_MARK))
+        .map(str::trim)
+}
+
+/// What starts a timeline's failure row.
+const FAILURE_MARK: &str = "✗ ";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,6 +64,14 @@ boom
              replay: RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom t -- \
              --exact"
         );
+    }
+
+    #[test]
+    fn the_failure_is_the_marked_row() {
+        let timeline = "loom found this interleaving, step by step:\n    1  src/lib.rs:3: took \
+                        the lock\n   ✗  boom (tests/loom.rs:9)\n      why";
+        assert_eq!(failure_of(timeline), Some("boom (tests/loom.rs:9)"));
+        assert_eq!(failure_of("no rows"), None);
     }
 
     #[test]

@@ -229,13 +229,11 @@ impl fmt::Display for Failure {
             Failure::LoomCounterexample {
                 failure,
                 interleaving,
-            } => {
-                write!(f, "{failure}")?;
-                match interleaving {
-                    Some(interleaving) => write!(f, "\n{interleaving}"),
-                    None => Ok(()),
-                }
-            }
+            } => match interleaving {
+                // The timeline's last rows name the failure and what it means.
+                Some(interleaving) => f.write_str(interleaving),
+                None => write!(f, "{failure}"),
+            },
         }
     }
 }

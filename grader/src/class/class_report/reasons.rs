@@ -4,14 +4,16 @@
 //! - a path into a temporary folder (named `.tmp` and six letters or digits, as the
 //!   `tempfile` crate names them) is made relative to that folder;
 //! - a memory address (`0x` and six hexadecimal digits or more) is `0x…`;
-//! - a failed loom model's example interleaving (the `interleaving` of a
-//!   [`Failure::LoomCounterexample`]) is left out: it is one schedule among many, and each
-//!   student's own is in their JSON report.
+//! - a failed loom model's timeline (the `interleaving` of a
+//!   [`Failure::LoomCounterexample`]) is reduced to the failure it names: its steps are one
+//!   schedule among many, at each student's own lines, and each student's own is in their
+//!   JSON report.
 //!
 //! Nothing else is changed: file names, lines, columns, versions and counts stay as written.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::execute::interleaving;
 use crate::execute::outcome::Failure;
 use crate::score::report::{Report, TestReport};
 
@@ -55,20 +57,18 @@ pub fn group(class: &[(String, Report)]) -> Vec<ReasonGroup> {
     groups
 }
 
-/// The reason of the failed `test` as it is grouped: a loom counterexample without its
-/// interleaving, then [`tidy`].
+/// The reason of the failed `test` as it is grouped: a loom counterexample by the failure
+/// its timeline names (not the interleaving, nor what it says of the student's lines), then
+/// [`tidy`].
 fn grouped(test: &TestReport) -> String {
     match &test.failure {
         Some(Failure::LoomCounterexample {
             failure,
-            interleaving: Some(_),
-        }) => {
-            let without = Failure::LoomCounterexample {
-                failure: failure.clone(),
-                interleaving: None,
-            };
-            tidy(&without.to_string())
-        }
+            interleaving: Some(timeline),
+        }) => match interleaving::failure_of(timeline) {
+            Some(named) => tidy(named),
+            None => tidy(&failure.to_string()),
+        },
         _ => tidy(&test.reason),
     }
 }
@@ -214,22 +214,19 @@ mod tests {
 
     #[test]
     fn a_loom_interleaving_is_left_out_and_its_meaning_kept() {
-        let counterexample = |interleaving: &str| Failure::LoomCounterexample {
+        let counterexample = |row: &str| Failure::LoomCounterexample {
             failure: Box::new(Failure::NotHandedIn {
-                why: "lost an update".into(),
+                why: "panic in a destructor during cleanup".into(),
             }),
-            interleaving: Some(interleaving.into()),
+            interleaving: Some(format!(
+                "loom found this interleaving, step by step:\n    1  {row}\n   ✗  lost an \
+                 update (tests/loom.rs:9)\n      explained"
+            )),
         };
-        let one = test(
-            "a",
-            counterexample("the interleaving loom found (iteration 3)"),
-        );
-        assert!(one.reason.contains("iteration 3"), "{}", one.reason);
-        assert_eq!(grouped(&one), "lost an update");
-        let two = test(
-            "b",
-            counterexample("the interleaving loom found (iteration 41)"),
-        );
+        let one = test("a", counterexample("src/lib.rs:3: took the lock"));
+        assert!(one.reason.contains("src/lib.rs:3"), "{}", one.reason);
+        assert_eq!(grouped(&one), "lost an update (tests/loom.rs:9)");
+        let two = test("b", counterexample("src/lib.rs:41: took the lock"));
         let lab = LabReport {
             lab: "lab1-lock".into(),
             score: 0.0,
