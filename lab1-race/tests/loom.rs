@@ -1,6 +1,7 @@
 //! Loom model of Lab 1.1: proves, over every interleaving, that the racy counter can lose an
 //! update and that nothing else can happen. Run with
-//! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-race --test loom`.
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-race --test loom`; add `-- --ignored`
+//! to see, step by step, an interleaving that loses an update.
 #![cfg(loom)]
 
 use std::collections::BTreeSet;
@@ -56,4 +57,17 @@ fn some_interleaving_loses_an_update() {
          counter (one `Arc`, cloned into each thread), and does `increment` read, pause, then \
          write back what it read plus one, with no read-modify-write?"
     );
+}
+
+#[test]
+#[ignore = "a demonstration that fails on purpose: run it with -- --ignored to see the race"]
+fn show_an_interleaving_that_loses_an_update() {
+    timeline::model(|| {
+        // Yields where the seed sleeps, between the read and the write.
+        let total = run_threads(2, 1, loom::thread::yield_now);
+        assert_eq!(
+            total, 2,
+            "two threads added one each and the counter ended at {total}: an update was lost"
+        );
+    });
 }

@@ -39,11 +39,11 @@ pub use exact::{Condvar, Mutex, MutexGuard};
 #[cfg(loom)]
 pub use loom::{
     hint,
-    sync::{
-        Arc, LockResult, TryLockResult,
-        atomic::{AtomicUsize, Ordering},
-    },
+    sync::{Arc, LockResult, TryLockResult, atomic::Ordering},
 };
+
+#[cfg(loom)]
+pub use modelled::AtomicUsize;
 
 #[cfg(loom)]
 pub use std::sync::{PoisonError, TryLockError};
@@ -233,11 +233,11 @@ fn recorded(what: String, ordering: Ordering, reads: bool, writes: bool) {
 /// the half that took effect.
 #[cfg(loom)]
 #[track_caller]
-fn recorded_exchange(
+fn recorded_exchange<T: std::fmt::Display>(
     operation: &str,
-    current: bool,
-    new: bool,
-    result: Result<bool, bool>,
+    current: T,
+    new: T,
+    result: Result<T, T>,
     success: Ordering,
     failure: Ordering,
 ) {
@@ -537,8 +537,155 @@ mod modelled {
 
     use loom::sync::{LockResult, TryLockResult};
 
-    use super::WaitTimeoutResult;
     use super::timeline::{self, Action};
+    use super::{Ordering, WaitTimeoutResult};
+
+    /// An unsigned integer shared between threads, with std's API, on loom's, whose
+    /// operations go on the model's timeline.
+    #[derive(Debug, Default)]
+    pub struct AtomicUsize {
+        inner: loom::sync::atomic::AtomicUsize,
+    }
+
+    /// Records an operation on an `AtomicUsize` that read (`before`) and perhaps wrote.
+    #[track_caller]
+    fn recorded(what: String, ordering: Ordering, writes: bool) {
+        super::recorded(what, ordering, true, writes);
+    }
+
+    impl AtomicUsize {
+        /// An atomic holding `value`.
+        #[track_caller]
+        pub fn new(value: usize) -> Self {
+            Self {
+                inner: loom::sync::atomic::AtomicUsize::new(value),
+            }
+        }
+
+        /// The value, read with `order`.
+        #[track_caller]
+        pub fn load(&self, order: Ordering) -> usize {
+            let value = self.inner.load(order);
+            recorded(format!("loaded {value}"), order, false);
+            value
+        }
+
+        /// Writes `value` with `order`.
+        #[track_caller]
+        pub fn store(&self, value: usize, order: Ordering) {
+            self.inner.store(value, order);
+            super::recorded(format!("stored {value}"), order, false, true);
+        }
+
+        /// Writes `value` and returns the value before, with `order`.
+        #[track_caller]
+        pub fn swap(&self, value: usize, order: Ordering) -> usize {
+            let before = self.inner.swap(value, order);
+            recorded(format!("swap: {before} → {value}"), order, true);
+            before
+        }
+
+        /// Adds `value` and returns the value before, with `order`.
+        #[track_caller]
+        pub fn fetch_add(&self, value: usize, order: Ordering) -> usize {
+            let before = self.inner.fetch_add(value, order);
+            let after = before.wrapping_add(value);
+            recorded(format!("fetch_add: {before} → {after}"), order, true);
+            before
+        }
+
+        /// Subtracts `value` and returns the value before, with `order`.
+        #[track_caller]
+        pub fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
+            let before = self.inner.fetch_sub(value, order);
+            let after = before.wrapping_sub(value);
+            recorded(format!("fetch_sub: {before} → {after}"), order, true);
+            before
+        }
+
+        /// Writes the larger of the value and `value`; returns the value before.
+        #[track_caller]
+        pub fn fetch_max(&self, value: usize, order: Ordering) -> usize {
+            let before = self.inner.fetch_max(value, order);
+            let after = before.max(value);
+            recorded(format!("fetch_max: {before} → {after}"), order, true);
+            before
+        }
+
+        /// Writes the smaller of the value and `value`; returns the value before.
+        #[track_caller]
+        pub fn fetch_min(&self, value: usize, order: Ordering) -> usize {
+            let before = self.inner.fetch_min(value, order);
+            let after = before.min(value);
+            recorded(format!("fetch_min: {before} → {after}"), order, true);
+            before
+        }
+
+        /// Writes `new` if the value is `current`; returns the value before, `Ok` if it
+        /// wrote.
+        #[track_caller]
+        pub fn compare_exchange(
+            &self,
+            current: usize,
+            new: usize,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<usize, usize> {
+            let result = self.inner.compare_exchange(current, new, success, failure);
+            super::recorded_exchange("compare_exchange", current, new, result, success, failure);
+            result
+        }
+
+        /// As [`compare_exchange`](Self::compare_exchange), but it may also fail, spuriously.
+        #[track_caller]
+        pub fn compare_exchange_weak(
+            &self,
+            current: usize,
+            new: usize,
+            success: Ordering,
+            failure: Ordering,
+        ) -> Result<usize, usize> {
+            let result = self
+                .inner
+                .compare_exchange_weak(current, new, success, failure);
+            super::recorded_exchange(
+                "compare_exchange_weak",
+                current,
+                new,
+                result,
+                success,
+                failure,
+            );
+            result
+        }
+
+        /// Writes `f(value)` for as long as `f` returns `Some` and another thread changed the
+        /// value in between; returns the value before, `Err` if `f` returned `None`.
+        #[track_caller]
+        pub fn fetch_update<F>(
+            &self,
+            set_order: Ordering,
+            fetch_order: Ordering,
+            mut f: F,
+        ) -> Result<usize, usize>
+        where
+            F: FnMut(usize) -> Option<usize>,
+        {
+            let mut current = self.load(fetch_order);
+            while let Some(new) = f(current) {
+                match self.compare_exchange_weak(current, new, set_order, fetch_order) {
+                    Ok(before) => return Ok(before),
+                    Err(actual) => current = actual,
+                }
+            }
+            Err(current)
+        }
+
+        /// The value, giving up the atomic.
+        pub fn into_inner(self) -> usize {
+            self.inner.into_inner()
+        }
+    }
 
     /// A mutual-exclusion lock with std's API, on loom's, whose steps go on the model's
     /// timeline.

@@ -554,9 +554,61 @@ fn explain(failed: &Failed) -> String {
     if message.contains("maximum number of branches") {
         return explain_endless_loop(&failed.steps);
     }
-    explain_split_section(&failed.steps).unwrap_or_else(|| {
-        "the step marked ✗ failed after the steps above, in this order".to_owned()
-    })
+    explain_split_section(&failed.steps)
+        .or_else(|| explain_lost_update(&failed.steps))
+        .unwrap_or_else(|| {
+            "the step marked ✗ failed after the steps above, in this order".to_owned()
+        })
+}
+
+/// Two threads that loaded the same value of an atomic, each before the other stored: the
+/// classic lost update of a read and a write made as two steps.
+fn explain_lost_update(steps: &[Step]) -> Option<String> {
+    let loads: Vec<(usize, &Step)> = steps
+        .iter()
+        .enumerate()
+        .filter(|(_, step)| is_atomic(step, |reads, writes| reads && !writes))
+        .collect();
+    for (first_at, first) in &loads {
+        for (second_at, second) in &loads {
+            let overlapping = second_at > first_at
+                && second.thread != first.thread
+                && second.at == first.at
+                && second.action == first.action;
+            if !overlapping {
+                continue;
+            }
+            let stored = |thread: usize, after: usize| {
+                steps[after..]
+                    .iter()
+                    .find(|step| step.thread == thread && is_atomic(step, |_, writes| writes))
+            };
+            let (Some(store), Some(_)) = (
+                stored(first.thread, *first_at),
+                stored(second.thread, *second_at),
+            ) else {
+                continue;
+            };
+            if steps[*first_at..*second_at]
+                .iter()
+                .any(|step| std::ptr::eq(step, store))
+            {
+                continue;
+            }
+            return Some(format!(
+                "{} and {} both {} at {} before either wrote back at {}: each wrote what it \
+                 read plus one, and one update was lost. A read and a write made as two steps \
+                 let another thread in between: make them one step (a lock around both, or one \
+                 atomic read-modify-write)",
+                thread_name(first.thread),
+                thread_name(second.thread),
+                describe(&first.action),
+                place(first.at),
+                place(store.at),
+            ));
+        }
+    }
+    None
 }
 
 /// A thread that took a lock, released it, and took it again at another line at once, while

@@ -144,19 +144,26 @@ pub fn test_files(lab_dir: &Path) -> Result<Vec<TestFile>> {
 }
 
 /// The names of the test functions in a test source: the top-level functions carrying an
-/// attribute whose last path segment is `test` (`#[test]`, `#[tokio::test]`).
+/// attribute whose last path segment is `test` (`#[test]`, `#[tokio::test]`), and not
+/// `#[ignore]`.
 pub fn test_names(source: &str) -> Result<Vec<String>> {
     let file = syn::parse_file(source)?;
     Ok(file
         .items
         .iter()
         .filter_map(|item| match item {
-            syn::Item::Fn(function) if is_test(&function.attrs) => {
+            syn::Item::Fn(function) if is_test(&function.attrs) && !is_ignored(&function.attrs) => {
                 Some(function.sig.ident.to_string())
             }
             _ => None,
         })
         .collect())
+}
+
+/// Whether `attrs` mark a test `#[ignore]`d: a demonstration a student runs by hand
+/// (`-- --ignored`), never graded.
+fn is_ignored(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| attr.path().is_ident("ignore"))
 }
 
 /// Whether `attrs` mark a test function.
