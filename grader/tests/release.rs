@@ -269,3 +269,83 @@ fn a_quoted_command_is_checked_not_run() {
         "build --offline -p lab2-async"
     );
 }
+
+/// The `src/lib.rs` of the corpus fixture `id`'s lab `lab`: the reference with its edits.
+fn corpus_lib(id: &str, lab: &str) -> String {
+    let corpus: toml::Table = toml::from_str(
+        &std::fs::read_to_string(pristine().join("grader/tests/corpus/corpus.toml")).unwrap(),
+    )
+    .unwrap();
+    let fixture = corpus["fixture"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|fixture| fixture["id"].as_str() == Some(id))
+        .unwrap();
+    let case = fixture["labs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|case| case["name"].as_str() == Some(lab))
+        .unwrap();
+    assert_eq!(case["base"].as_str(), Some("reference"));
+    let mut lib =
+        std::fs::read_to_string(pristine().join("solutions").join(lab).join("src/lib.rs")).unwrap();
+    for edit in case["edit"].as_array().unwrap() {
+        let (replace, with) = (
+            edit["replace"].as_str().unwrap(),
+            edit["with"].as_str().unwrap(),
+        );
+        assert_eq!(lib.matches(replace).count(), 1, "{replace}");
+        lib = lib.replace(replace, with);
+    }
+    lib
+}
+
+#[test]
+fn a_failed_loom_model_prints_in_the_release_the_timeline_the_grader_reports() {
+    let id = "lock-swap-spin-lock-relaxed-release";
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("release");
+    grader::package::release::write_release(&pristine(), &root).unwrap();
+    std::fs::write(
+        root.join("lab1-lock/src/lib.rs"),
+        corpus_lib(id, "lab1-lock"),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "test",
+            "--offline",
+            "--release",
+            "-p",
+            "lab1-lock",
+            "--test",
+            "loom",
+        ])
+        .arg("spin_lock_is_exclusive_in_every_interleaving")
+        .current_dir(&root)
+        .env(
+            "CARGO_TARGET_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-loom-target"),
+        )
+        .env("RUSTFLAGS", "--cfg loom")
+        .output()
+        .expect("cargo runs");
+    assert!(
+        !output.status.success(),
+        "the model should fail: {}",
+        text(&output)
+    );
+    let printed = grader::execute::interleaving::timeline(&text(&output))
+        .unwrap_or_else(|| panic!("no timeline printed: {}", text(&output)));
+    let snapshot = std::fs::read_to_string(
+        pristine().join(format!("grader/tests/snapshots/corpus__timeline-{id}.snap")),
+    )
+    .unwrap();
+    let reported = snapshot.splitn(3, "---\n").nth(2).unwrap().trim_end();
+    assert_eq!(
+        printed, reported,
+        "the release printed another timeline than the grader reports for {id}"
+    );
+}
