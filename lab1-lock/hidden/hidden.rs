@@ -15,7 +15,8 @@ fn assert_counted(work: &str, total: usize, made: usize) {
         total >= made,
         "{work} gave {total}: lost {} updates. Is the read and the write inside one critical \
          section (one `lock()` held for both), and does `run_locked` join every thread before \
-         reading?",
+         reading? `RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom` \
+         shows, step by step, an interleaving that loses one",
         made - total
     );
     assert!(

@@ -43,7 +43,9 @@ fn the_seed_pipeline_applies_every_task_exactly_once() {
     assert_eq!(
         tasks, expected,
         "every configuration must be applied exactly once: one missing means an item was \
-         lost, one twice means two workers got the same item"
+         lost, one twice means two workers got the same item. `RUSTFLAGS=\"--cfg loom\" cargo \
+         test --release -p lab1-queue --test loom` shows, step by step, an interleaving that \
+         does it"
     );
 }
 
@@ -81,7 +83,9 @@ fn many_producers_and_getters_lose_nothing() {
     assert_eq!(
         total.load(Ordering::SeqCst),
         expected,
-        "the 600 items taken do not add up to the 600 put: items were lost or duplicated"
+        "the 600 items taken do not add up to the 600 put: items were lost or duplicated. \
+         `RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-queue --test loom` shows, step \
+         by step, an interleaving that does it"
     );
 }
 
