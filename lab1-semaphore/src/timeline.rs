@@ -174,7 +174,7 @@ where
     let Some(first) = run(bound, &model) else {
         return;
     };
-    if first.message.starts_with("not yet implemented") {
+    if is_todo(&first.message) {
         // A stub, not an interleaving: nothing to show.
         panic!("{} ({})", first.message, first.location);
     }
@@ -292,12 +292,28 @@ fn print_before_abort() {
             preemptions: None,
         })
     });
-    if let Some(failed) = failed {
+    let Some(failed) = failed else {
+        return;
+    };
+    if is_todo(&failed.message) {
+        // The panic this hook kept from printing, as Rust prints one.
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("<unnamed>");
         eprintln!(
-            "\n{}\n      (loom then crashed cleaning up after this failure: the process aborts)\n",
-            render(&failed)
+            "\nthread '{name}' panicked at {}:\n{}",
+            failed.location, failed.message
         );
+        return;
     }
+    eprintln!(
+        "\n{}\n      (loom then crashed cleaning up after this failure: the process aborts)\n",
+        render(&failed)
+    );
+}
+
+/// Whether a panic's `message` is a `todo!()`'s: a stub reached, not an interleaving.
+fn is_todo(message: &str) -> bool {
+    message.starts_with("not yet implemented")
 }
 
 /// The loom thread running now: 0 for the model's main thread, then 1, 2, ... in spawn order.
