@@ -810,8 +810,8 @@ fn explain_endless_loop(steps: &[Step]) -> String {
         format!(" (the step at {at} ran {count} times)")
     });
     format!(
-        "loom gave up: a loop waits without letting loom see it wait{at}. In a wait loop, \
-         call the facade's `hint::spin_loop()`, or sleep on a condition variable"
+        "a loop waits without letting loom see it wait{at}: in a wait loop, call the \
+         facade's `hint::spin_loop()`, or sleep on a condition variable"
     )
 }
 
