@@ -34,7 +34,9 @@
 //! are tests of their own.
 //!
 //! While calibrating a fixture, grade only some with
-//! `CORPUS_ONLY=deadlock,memory-bomb cargo test -p grader --test corpus -- --nocapture`.
+//! `CORPUS_ONLY=deadlock,memory-bomb cargo test -p grader --test corpus -- --nocapture`, and
+//! keep the submissions graded with `CORPUS_KEEP=DIR` (one folder per round, named by its
+//! fixtures' ids joined by `+`).
 
 mod common;
 
@@ -764,6 +766,9 @@ fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Re
     fs::create_dir(&submission)?;
     for fixture in round {
         hand_in(fixture, &submission)?;
+    }
+    if let Ok(keep) = std::env::var("CORPUS_KEEP") {
+        copy_tree(&submission, &Path::new(&keep).join(ids.join("+")))?;
     }
     let before = (digest(&pristine())?, digest(&submission)?);
     if Path::new(BUILD_SCRIPT_MARKER).exists() {

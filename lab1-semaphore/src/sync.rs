@@ -20,9 +20,11 @@
 //!   time (at most one unjoined at once).
 //!
 //! Under loom, the facade adds what std has and loom lacks: `Condvar::wait_while` and
-//! `wait_timeout_while`, and `thread::scope`. A `swap` or `fetch_or` of an `AtomicBool` that
-//! leaves the value as it was is modelled as the load it amounts to, so that loom can explore
-//! a lock that spins on `swap(true, ..)`.
+//! `wait_timeout_while`, and `thread::scope`. A `swap`, `fetch_or` or `fetch_and` of an
+//! `AtomicBool` that leaves the value as it was is modelled as the load it amounts to, so that
+//! loom can explore a lock that spins on `swap(true, ..)`. Its atomics, mutexes, condition
+//! variables and `UnsafeCell` also record each step at the caller's line, and a failed model
+//! run by [`timeline::model`] prints those steps as a timeline (`src/timeline.rs`).
 
 #[cfg(not(loom))]
 pub use std::{
@@ -580,44 +582,50 @@ mod modelled {
         /// Writes `value` and returns the value before, with `order`.
         #[track_caller]
         pub fn swap(&self, value: usize, order: Ordering) -> usize {
-            let before = self.inner.swap(value, order);
-            recorded(format!("swap: {before} → {value}"), order, true);
-            before
+            self.changed("swap", order, |a| a.swap(value, order), |_| value)
         }
 
         /// Adds `value` and returns the value before, with `order`.
         #[track_caller]
         pub fn fetch_add(&self, value: usize, order: Ordering) -> usize {
-            let before = self.inner.fetch_add(value, order);
-            let after = before.wrapping_add(value);
-            recorded(format!("fetch_add: {before} → {after}"), order, true);
-            before
+            let add = |before: usize| before.wrapping_add(value);
+            self.changed("fetch_add", order, |a| a.fetch_add(value, order), add)
         }
 
         /// Subtracts `value` and returns the value before, with `order`.
         #[track_caller]
         pub fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
-            let before = self.inner.fetch_sub(value, order);
-            let after = before.wrapping_sub(value);
-            recorded(format!("fetch_sub: {before} → {after}"), order, true);
-            before
+            let sub = |before: usize| before.wrapping_sub(value);
+            self.changed("fetch_sub", order, |a| a.fetch_sub(value, order), sub)
         }
 
         /// Writes the larger of the value and `value`; returns the value before.
         #[track_caller]
         pub fn fetch_max(&self, value: usize, order: Ordering) -> usize {
-            let before = self.inner.fetch_max(value, order);
-            let after = before.max(value);
-            recorded(format!("fetch_max: {before} → {after}"), order, true);
-            before
+            let max = |before: usize| before.max(value);
+            self.changed("fetch_max", order, |a| a.fetch_max(value, order), max)
         }
 
         /// Writes the smaller of the value and `value`; returns the value before.
         #[track_caller]
         pub fn fetch_min(&self, value: usize, order: Ordering) -> usize {
-            let before = self.inner.fetch_min(value, order);
-            let after = before.min(value);
-            recorded(format!("fetch_min: {before} → {after}"), order, true);
+            let min = |before: usize| before.min(value);
+            self.changed("fetch_min", order, |a| a.fetch_min(value, order), min)
+        }
+
+        /// Runs the read-modify-write `apply`, records it as `operation` from the value before
+        /// to `after(before)`, and returns the value before.
+        #[track_caller]
+        fn changed(
+            &self,
+            operation: &str,
+            order: Ordering,
+            apply: impl FnOnce(&loom::sync::atomic::AtomicUsize) -> usize,
+            after: impl FnOnce(usize) -> usize,
+        ) -> usize {
+            let before = apply(&self.inner);
+            let text = format!("{operation}: {before} → {}", after(before));
+            recorded(text, order, true);
             before
         }
 

@@ -164,6 +164,9 @@ struct Failed {
     preemptions: Option<usize>,
 }
 
+/// Runs `model` with at most `bound` preemptions (loom's default when `None`); if it fails,
+/// runs it again with 0, 1, ... preemptions up to the bound (or [`MAX_PREEMPTIONS_TRIED`]),
+/// prints the first failing run's timeline, and fails with its panic's message.
 #[track_caller]
 fn check<F>(bound: Option<usize>, model: F)
 where

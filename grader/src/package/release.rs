@@ -1,8 +1,8 @@
 //! The student release: the workspace students clone, without what only the grader may see.
 //!
 //! It holds every lab crate with its stubs, visible tests, README and demo; a root
-//! `Cargo.toml` whose members are the labs alone and whose shared dependencies are only those
-//! the labs use; a `Cargo.lock` pruned to what they use (with the pristine versions); a
+//! `Cargo.toml` whose members are the labs alone (with the kit's crates inside them, such as
+//! Lab 2.5's fleet) and whose shared dependencies are only those they use; a `Cargo.lock` pruned to what they use (with the pristine versions); a
 //! `rust-toolchain.toml` pinning the Rust version the release was written with; a students'
 //! README and a GitHub Classroom workflow that runs the visible tests, caching cargo's
 //! downloads and build between pushes. It never holds `solutions`, `grader` (rubric included), a lab's `hidden/`
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use cargo_metadata::MetadataCommand;
 
-use crate::intake::catalog::{LABS, Lab};
+use crate::intake::catalog::{KIT_CRATES, LABS, Lab};
 use crate::intake::tree::{self, Kind, Links};
 
 /// The students' README at the release's root.
@@ -108,15 +108,21 @@ fn lab_manifest(manifest: &str) -> Result<String> {
     Ok(toml::to_string(&table)?)
 }
 
-/// The release's root manifest: the pristine one with the labs as its only members, and of
-/// its `[workspace.dependencies]` only those a lab's manifest names.
+/// The release's root manifest: the pristine one with the labs and the kit's crates in them
+/// ([`KIT_CRATES`]) as its only members, and of its `[workspace.dependencies]` only those
+/// their manifests name.
 fn root_manifest(pristine: &Path) -> Result<String> {
     let text = fs::read_to_string(pristine.join("Cargo.toml"))
         .context("cannot read the pristine Cargo.toml")?;
     let mut table: toml::Table = toml::from_str(&text)?;
     let mut used = Vec::new();
-    for lab in LABS {
-        let path = pristine.join(lab.name).join("Cargo.toml");
+    let crates: Vec<&str> = LABS
+        .iter()
+        .map(|lab| lab.name)
+        .chain(KIT_CRATES.iter().copied())
+        .collect();
+    for name in &crates {
+        let path = pristine.join(name).join("Cargo.toml");
         let manifest: toml::Table = toml::from_str(
             &fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?,
@@ -130,7 +136,7 @@ fn root_manifest(pristine: &Path) -> Result<String> {
         .context("the pristine Cargo.toml has no [workspace]")?;
     workspace.insert(
         "members".into(),
-        toml::Value::Array(LABS.iter().map(|lab| lab.name.into()).collect()),
+        toml::Value::Array(crates.iter().map(|&name| name.into()).collect()),
     );
     workspace.remove("default-members");
     if let Some(toml::Value::Table(shared)) = workspace.get_mut("dependencies") {
@@ -178,12 +184,18 @@ fn toolchain_file() -> Result<String> {
 }
 
 /// Lets cargo drop from the copied `Cargo.lock` what only the grader and solutions used,
-/// keeping every other package at its pristine version.
+/// keeping every other package at its pristine version. Offline first; if that fails (cargo
+/// resolves for every platform, and a package only another platform uses, such as one of
+/// `mio`'s, may never have been downloaded here), online.
 fn prune_lock_file(root: &Path) -> Result<()> {
-    MetadataCommand::new()
-        .manifest_path(root.join("Cargo.toml"))
-        .other_options(vec!["--offline".to_owned()])
-        .exec()
+    let resolve = |options: Vec<String>| {
+        MetadataCommand::new()
+            .manifest_path(root.join("Cargo.toml"))
+            .other_options(options)
+            .exec()
+    };
+    resolve(vec!["--offline".to_owned()])
+        .or_else(|_| resolve(Vec::new()))
         .context("cargo cannot resolve the release workspace")?;
     Ok(())
 }
