@@ -4,8 +4,9 @@
 //! included, so a forbidden path cannot hide inside `macro_rules!`. Refused: `unsafe` where the
 //! lab does not ask for it, and where it does, any `unsafe` but the stub's own (so no student
 //! code can read raw memory, such as the test's evidence secret); `extern` (FFI, `extern
-//! crate`); paths into `std::process`, `std::env`, `std::fs`, `std::net`, `std::os`; renaming
-//! or glob-importing a crate root (which would hide those paths); `#[path]`; the `include!`
+//! crate`); paths into `std::process`, `std::env`, `std::fs`, `std::net`, `std::os`, and
+//! tokio's `process`, `fs`, `net` and `signal`; renaming or glob-importing one of those crate
+//! roots (which would hide those paths); `#[path]`; the `include!`
 //! family, `env!`, `option_env!` and `asm!`; and, in the loom-checked labs, `std::sync`,
 //! `std::thread`, `std::cell` and `std::hint`, which would escape loom (the lab's `sync`
 //! facade has them all): that costs only the loom tier, since the real-thread tests are as
@@ -26,8 +27,10 @@ use serde::{Deserialize, Serialize};
 use crate::intake::catalog::Lab;
 use crate::intake::collect::Sources;
 
-/// Crate roots whose modules are checked.
-const ROOTS: &[&str] = &["std", "core", "alloc"];
+/// Crate roots whose modules are checked: the standard library's, and tokio's, which offers
+/// files, processes, signals and the network of its own (whichever of its features a build
+/// happens to enable).
+const ROOTS: &[&str] = &["std", "core", "alloc", "tokio"];
 
 /// Modules of the standard library no lab needs, and what each would allow.
 const FORBIDDEN_MODULES: &[(&str, &str)] = &[
@@ -39,6 +42,7 @@ const FORBIDDEN_MODULES: &[(&str, &str)] = &[
     ("fs", "files are not part of any lab"),
     ("net", "the network is not part of any lab"),
     ("os", "OS-specific handles are not part of any lab"),
+    ("signal", "signals are not part of any lab"),
 ];
 
 /// Modules a loom-checked lab must take from its `sync` facade instead.
@@ -284,7 +288,7 @@ fn scan(rules: &Rules<'_>, tokens: &[TokenTree], found: &mut Found) {
     }
 }
 
-/// Checks what follows a crate root `root` (`std`, `core`, `alloc`).
+/// Checks what follows a crate root `root` (`std`, `core`, `alloc`, `tokio`).
 fn check_root(lab: &Lab, root: &str, after: &[TokenTree], line: usize, found: &mut Found) {
     if after.first().is_some_and(|t| is_ident(t, "as")) {
         found.lab(line, format!("renaming `{root}` is not allowed"));
@@ -393,6 +397,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn tokio_s_files_processes_signals_and_network_are_refused() {
+        let found = violations(
+            "lab2-async",
+            "async fn a() { tokio::fs::read(\"x\").await; }\n\
+             use tokio::{net::TcpStream, time};\n\
+             use tokio::process::Command;\n\
+             async fn b() { ::tokio::signal::ctrl_c().await; }\n\
+             use tokio::time::sleep;\n",
+        );
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(found[0].starts_with("1: `tokio::fs` is not allowed"));
+        assert!(found[1].starts_with("2: `tokio::net` is not allowed"));
+        assert!(found[2].starts_with("3: `tokio::process` is not allowed"));
+        assert!(found[3].starts_with("4: `tokio::signal` is not allowed"));
     }
 
     #[test]
