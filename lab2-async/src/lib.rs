@@ -19,6 +19,7 @@ pub use log::log;
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 #[expect(unused_imports, reason = "delete this once your code uses it")]
@@ -26,6 +27,9 @@ use futures::future::join_all;
 #[expect(unused_imports, reason = "delete this once your code uses it")]
 use futures::stream::{self, StreamExt};
 use rand::{Rng, RngExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[expect(unused_imports, reason = "delete this once your code uses it")]
 use tokio::time::{sleep, timeout};
 
@@ -226,4 +230,136 @@ where
     // over `(index, future)` pairs); put the results back in input order.
     let _ = (devices, limit, per_device, configure);
     todo!("configure_bounded")
+}
+
+/// One router of task 2.5: its name in the fleet (which is also its prompt, `R1>`) and the
+/// configuration lines it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Router {
+    /// The device's name, as the connector takes it and as its prompts show it.
+    pub name: String,
+    /// The configuration lines, in the order they are sent.
+    pub commands: Vec<String>,
+}
+
+impl Router {
+    /// A router named `name` to be sent `commands`.
+    pub fn new(name: &str, commands: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            commands: commands.iter().map(|&command| command.to_owned()).collect(),
+        }
+    }
+}
+
+/// Why one router of task 2.5 has no configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterError {
+    /// Connecting failed: the connector's error, as text.
+    Refused {
+        /// The router's name.
+        router: String,
+        /// The connector's error.
+        reason: String,
+    },
+    /// Every line of the device was busy: it said `% All lines busy` instead of its banner,
+    /// and closed.
+    Busy {
+        /// The router's name.
+        router: String,
+    },
+    /// The device answered a configuration line with an error: a line starting with `%`.
+    Rejected {
+        /// The router's name.
+        router: String,
+        /// The configuration line it rejected.
+        command: String,
+        /// The device's own error line, e.g. `% Invalid input detected at '^' marker.`.
+        message: String,
+    },
+    /// The session ended (or failed) before the device's next prompt.
+    Dropped {
+        /// The router's name.
+        router: String,
+    },
+    /// The whole session, from connecting to the last prompt, took longer than the
+    /// per-router timeout; it was abandoned.
+    TimedOut {
+        /// The router's name.
+        router: String,
+        /// The timeout it exceeded.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for RouterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouterError::Refused { router, reason } => {
+                write!(f, "{router} refused the connection: {reason}")
+            }
+            RouterError::Busy { router } => write!(f, "{router}: all lines busy"),
+            RouterError::Rejected {
+                router,
+                command,
+                message,
+            } => write!(f, "{router} rejected `{command}`: {message}"),
+            RouterError::Dropped { router } => write!(f, "{router} dropped the session"),
+            RouterError::TimedOut { router, after } => {
+                write!(f, "{router} timed out after {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RouterError {}
+
+/// Task 2.5: configures `router` over one session `io` and returns its running
+/// configuration, as `show running-config` shows it, one line each.
+///
+/// Contract: waits for each prompt before sending the next line, as a person at the console
+/// would: the banner and `{name}>`; `enable`, then `{name}#`; `configure terminal`, then
+/// `{name}(config)#`; each of `router.commands` in order, each followed by `{name}(config)#`;
+/// `end`, then `{name}#`; `show running-config`, whose lines come before `{name}#`; then
+/// `exit`. Prompts end without a newline. A device's error line starts with `%`: one before
+/// the banner means every line is busy ([`RouterError::Busy`]), one after a configuration line
+/// means that line was rejected ([`RouterError::Rejected`], and no later line is sent). A
+/// session that ends before the prompt awaited is [`RouterError::Dropped`].
+pub async fn configure_router<S>(router: &Router, io: S) -> Result<Vec<String>, RouterError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // TODO(2.5): write each line with `io.write_all(format!("{line}\n").as_bytes()).await`,
+    // then read (`io.read(&mut buffer).await`, `tokio::io::AsyncReadExt`) until what the device
+    // said ends with the prompt you expect: prompts have no newline, so a line-by-line read
+    // waits forever. `Ok(0)` means the device closed the session.
+    let _ = (router, io);
+    todo!("configure_router")
+}
+
+/// Task 2.5: configures every router, at most `limit` at once, each in its own session opened
+/// with `connect(name)` and under its own `per_router` timeout, and returns one result per
+/// router in input order.
+///
+/// Contract: as 2.4's [`configure_bounded`]: routers start in input order, each as soon as
+/// fewer than `limit` sessions are open (`limit` must be at least 1), and a session is open
+/// from `connect` until its stream is dropped; `per_router` covers the whole session, from
+/// `connect` on, and starts when the router does; a connector error is
+/// [`RouterError::Refused`] and a session past its timeout [`RouterError::TimedOut`]; no
+/// router's failure cancels, delays or loses another.
+pub async fn configure_fleet<C, Fut, S>(
+    routers: Vec<Router>,
+    limit: usize,
+    per_router: Duration,
+    connect: C,
+) -> Vec<Result<Vec<String>, RouterError>>
+where
+    C: Fn(String) -> Fut,
+    Fut: Future<Output = io::Result<S>>,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // TODO(2.5): as in 2.4, with one future per router that connects, then calls
+    // `configure_router`, all under `tokio::time::timeout(per_router, ..)`.
+    let _ = (routers, limit, per_router, connect);
+    todo!("configure_fleet")
 }

@@ -18,23 +18,28 @@
 //! ```
 //!
 //! Every answer ends with the next prompt (no newline after it), and comes after the device's
-//! latency. A device with its sessions all taken answers `% All lines busy` and closes. The
-//! same fleet serves any `AsyncRead + AsyncWrite`: [`Fleet::connect`] gives an in-memory
-//! session (for tests on tokio's paused clock), [`Fleet::listen`] real loopback TCP.
+//! latency; `exit` closes the session at once. A device with its sessions all taken answers
+//! `% All lines busy` and closes. The same fleet serves any `AsyncRead + AsyncWrite`:
+//! [`Fleet::connect`] gives an in-memory session (for tests on tokio's paused clock),
+//! [`Fleet::listen`] real loopback TCP.
 
 mod protocol;
 
 use std::collections::BTreeMap;
+use std::future::{Ready, ready};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use thiserror::Error;
-use tokio::io::{AsyncRead, AsyncWrite, DuplexStream};
+use tokio::io::{AsyncRead, AsyncWrite, DuplexStream, ReadBuf};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 pub use protocol::{BUSY, INVALID};
@@ -124,20 +129,89 @@ pub enum ConnectError {
     Refused(String),
 }
 
+impl From<ConnectError> for io::Error {
+    /// `Refused` as [`io::ErrorKind::ConnectionRefused`], `Unknown` as
+    /// [`io::ErrorKind::NotFound`], as a TCP client would see them.
+    fn from(error: ConnectError) -> Self {
+        let kind = match error {
+            ConnectError::Unknown(_) => io::ErrorKind::NotFound,
+            ConnectError::Refused(_) => io::ErrorKind::ConnectionRefused,
+        };
+        io::Error::new(kind, error)
+    }
+}
+
 /// A running fleet: its devices, their configurations and logs.
 #[derive(Debug)]
 pub struct Fleet {
     devices: BTreeMap<String, Arc<Device>>,
     order: Vec<String>,
     started: Instant,
-    open: Mutex<Sessions>,
+    connections: Arc<Mutex<Connections>>,
+    /// How many sessions the devices are serving: from the connection until the device's
+    /// side of the session ends.
+    serving: watch::Sender<usize>,
 }
 
-/// Sessions open across the fleet, now and at most.
+/// Connections open across the fleet, now and at most.
 #[derive(Debug, Default)]
-struct Sessions {
+struct Connections {
     now: usize,
     peak: usize,
+}
+
+/// One open connection, counted in [`Fleet::open_connections`] until dropped.
+#[derive(Debug)]
+struct Counted(Arc<Mutex<Connections>>);
+
+impl Counted {
+    fn open(connections: &Arc<Mutex<Connections>>) -> Self {
+        let mut counts = locked(connections);
+        counts.now += 1;
+        counts.peak = counts.peak.max(counts.now);
+        Self(Arc::clone(connections))
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        locked(&self.0).now -= 1;
+    }
+}
+
+/// The client's end of an in-memory session: open, for the fleet's count, until dropped.
+#[derive(Debug)]
+pub struct Link {
+    io: DuplexStream,
+    _counted: Counted,
+}
+
+impl AsyncRead for Link {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Link {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+    }
 }
 
 /// A device and what it keeps.
@@ -181,7 +255,8 @@ impl Fleet {
             devices,
             order,
             started: Instant::now(),
-            open: Mutex::new(Sessions::default()),
+            connections: Arc::default(),
+            serving: watch::Sender::new(0),
         })
     }
 
@@ -190,12 +265,24 @@ impl Fleet {
         &self.order
     }
 
-    /// A session with `device` in memory: the client's end of a pipe the device serves.
-    pub fn connect(self: &Arc<Self>, device: &str) -> Result<DuplexStream, ConnectError> {
+    /// A session with `device` in memory: the client's end of a pipe the device serves,
+    /// counted open from now until the client drops it.
+    pub fn connect(self: &Arc<Self>, device: &str) -> Result<Link, ConnectError> {
         let served = self.accepting(device)?;
+        let counted = Counted::open(&self.connections);
         let (client, server) = tokio::io::duplex(4096);
-        tokio::spawn(Arc::clone(self).serve(served, server));
-        Ok(client)
+        self.spawn_session(served, server, None);
+        Ok(Link {
+            io: client,
+            _counted: counted,
+        })
+    }
+
+    /// What task 2.5 takes to reach a device: a function from its name to a future of an
+    /// in-memory session ([`Fleet::connect`], its error an [`io::Error`] as TCP would give).
+    pub fn connector(self: &Arc<Self>) -> impl Fn(String) -> Ready<io::Result<Link>> + use<> {
+        let fleet = Arc::clone(self);
+        move |device| ready(fleet.connect(&device).map_err(io::Error::from))
     }
 
     /// Listens for each device on its own loopback port; returns each device's name and
@@ -216,11 +303,15 @@ impl Fleet {
         Ok(addresses)
     }
 
-    /// Serves each connection `listener` accepts as a session with `device`.
+    /// Serves each connection `listener` accepts as a session with `device`, counted open
+    /// until the session ends.
     async fn accept_loop(self: Arc<Self>, device: String, listener: TcpListener) {
         while let Ok((stream, _)) = listener.accept().await {
+            // Each answer is written as it is ready: no waiting on Nagle's algorithm.
+            let _ = stream.set_nodelay(true);
             if let Ok(served) = self.accepting(&device) {
-                tokio::spawn(Arc::clone(&self).serve(served, stream));
+                let counted = Counted::open(&self.connections);
+                self.spawn_session(served, stream, Some(counted));
             }
         }
     }
@@ -235,6 +326,30 @@ impl Fleet {
             return Err(ConnectError::Refused(name.to_owned()));
         }
         Ok(Arc::clone(device))
+    }
+
+    /// Serves one session of `device` over `io` on a task of its own, counted in `serving`
+    /// (and, over TCP, in the open connections, as `counted`) until it ends.
+    fn spawn_session<S>(self: &Arc<Self>, device: Arc<Device>, io: S, counted: Option<Counted>)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        self.serving.send_modify(|serving| *serving += 1);
+        let fleet = Arc::clone(self);
+        tokio::spawn(async move {
+            Arc::clone(&fleet).serve(device, io).await;
+            drop(counted);
+            fleet.serving.send_modify(|serving| *serving -= 1);
+        });
+    }
+
+    /// Waits until the devices have finished serving every session opened so far: then each
+    /// device's log holds what its clients did, up to their leaving. Sessions still open
+    /// (their clients have not left) keep it waiting.
+    pub async fn settled(&self) {
+        let mut serving = self.serving.subscribe();
+        // The sender lives as long as `self`, so the wait cannot fail.
+        let _ = serving.wait_for(|&serving| serving == 0).await;
     }
 
     /// Serves one session of `device` over `io`: greets, answers, logs, and closes.
@@ -277,9 +392,6 @@ impl Fleet {
             session,
             what: What::Opened,
         });
-        let mut open = locked(&self.open);
-        open.now += 1;
-        open.peak = open.peak.max(open.now);
         Some(session)
     }
 
@@ -287,7 +399,6 @@ impl Fleet {
     fn close_session(&self, device: &Device, session: usize) {
         self.log(device, session, What::Closed);
         locked(&device.state).open -= 1;
-        locked(&self.open).now -= 1;
     }
 
     /// Logs `what` for `session` of `device`, now.
@@ -319,13 +430,16 @@ impl Fleet {
             .map_or(0, |device| locked(&device.state).peak)
     }
 
-    /// The most sessions open at once across the whole fleet.
-    pub fn peak_sessions(&self) -> usize {
-        locked(&self.open).peak
+    /// The most connections open at once across the whole fleet: in memory, each from
+    /// [`Fleet::connect`] until the client drops its [`Link`] (however its session went); over
+    /// TCP, each from accept until its session ends.
+    pub fn peak_connections(&self) -> usize {
+        locked(&self.connections).peak
     }
 
-    /// How many sessions are open across the fleet right now.
-    pub fn open_sessions(&self) -> usize {
-        locked(&self.open).now
+    /// How many connections are open across the fleet right now (as [`Fleet::peak_connections`]
+    /// counts them).
+    pub fn open_connections(&self) -> usize {
+        locked(&self.connections).now
     }
 }

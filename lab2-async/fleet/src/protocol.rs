@@ -74,16 +74,16 @@ where
     while let Some(line) = lines.next_line().await? {
         let command = line.trim_end_matches('\r').trim();
         (effects.log)(What::Command(command.to_owned()));
+        if command == "exit" && mode != Mode::Config {
+            // Logging out takes no time: the line is free the moment the client leaves.
+            return writer.shutdown().await;
+        }
         tokio::time::sleep(device.latency).await;
         if device.fault == Some(Fault::DropsAfter(answered)) {
             return Ok(());
         }
         answered += 1;
         let (answer, next) = answer(device, mode, command, effects);
-        let Some(next) = next else {
-            writer.write_all(answer.as_bytes()).await?;
-            return writer.shutdown().await;
-        };
         mode = next;
         writer.write_all(answer.as_bytes()).await?;
         writer.write_all(prompt(name, mode).as_bytes()).await?;
@@ -92,36 +92,30 @@ where
 }
 
 /// What `device` answers `command` in `mode` (lines ending in `\r\n`, before the prompt), and
-/// the mode after it (`None`: the session ends).
-fn answer(
-    device: &DeviceSpec,
-    mode: Mode,
-    command: &str,
-    effects: &Effects<'_>,
-) -> (String, Option<Mode>) {
-    let invalid = (format!("{INVALID}\r\n"), Some(mode));
+/// the mode after it.
+fn answer(device: &DeviceSpec, mode: Mode, command: &str, effects: &Effects<'_>) -> (String, Mode) {
+    let invalid = (format!("{INVALID}\r\n"), mode);
     match (mode, command) {
-        (_, "") => (String::new(), Some(mode)),
-        (Mode::User | Mode::Privileged, "exit") => (String::new(), None),
-        (Mode::User, "enable") => (String::new(), Some(Mode::Privileged)),
+        (_, "") => (String::new(), mode),
+        (Mode::User, "enable") => (String::new(), Mode::Privileged),
         (Mode::Privileged, "configure terminal") => (
             "Enter configuration commands, one per line.  End with CNTL/Z.\r\n".to_owned(),
-            Some(Mode::Config),
+            Mode::Config,
         ),
         (Mode::Privileged, "show running-config") => {
             let lines: String = (effects.running_config)()
                 .iter()
                 .map(|line| format!("{line}\r\n"))
                 .collect();
-            (lines, Some(mode))
+            (lines, mode)
         }
-        (Mode::Config, "end") => (String::new(), Some(Mode::Privileged)),
+        (Mode::Config, "end") => (String::new(), Mode::Privileged),
         (Mode::Config, line) => {
             if device.fault == Some(Fault::Rejects(line.to_owned())) {
                 invalid
             } else {
                 (effects.apply)(line);
-                (String::new(), Some(mode))
+                (String::new(), mode)
             }
         }
         _ => invalid,

@@ -15,11 +15,13 @@ pub use log::log;
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use futures::future::join_all;
 use futures::stream::{self, StreamExt};
 use rand::{Rng, RngExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{sleep, timeout};
 
 /// One fetch of the seed's tasks 2.1 and 2.2: a device and how long it takes to answer.
@@ -240,6 +242,239 @@ where
                     };
                     (index, result)
                 }
+            })
+            .buffer_unordered(limit)
+            .collect()
+            .await;
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// One router of task 2.5: its name in the fleet (which is also its prompt, `R1>`) and the
+/// configuration lines it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Router {
+    /// The device's name, as the connector takes it and as its prompts show it.
+    pub name: String,
+    /// The configuration lines, in the order they are sent.
+    pub commands: Vec<String>,
+}
+
+impl Router {
+    /// A router named `name` to be sent `commands`.
+    pub fn new(name: &str, commands: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            commands: commands.iter().map(|&command| command.to_owned()).collect(),
+        }
+    }
+}
+
+/// Why one router of task 2.5 has no configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterError {
+    /// Connecting failed: the connector's error, as text.
+    Refused {
+        /// The router's name.
+        router: String,
+        /// The connector's error.
+        reason: String,
+    },
+    /// Every line of the device was busy: it said `% All lines busy` instead of its banner,
+    /// and closed.
+    Busy {
+        /// The router's name.
+        router: String,
+    },
+    /// The device answered a configuration line with an error: a line starting with `%`.
+    Rejected {
+        /// The router's name.
+        router: String,
+        /// The configuration line it rejected.
+        command: String,
+        /// The device's own error line, e.g. `% Invalid input detected at '^' marker.`.
+        message: String,
+    },
+    /// The session ended (or failed) before the device's next prompt.
+    Dropped {
+        /// The router's name.
+        router: String,
+    },
+    /// The whole session, from connecting to the last prompt, took longer than the
+    /// per-router timeout; it was abandoned.
+    TimedOut {
+        /// The router's name.
+        router: String,
+        /// The timeout it exceeded.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for RouterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouterError::Refused { router, reason } => {
+                write!(f, "{router} refused the connection: {reason}")
+            }
+            RouterError::Busy { router } => write!(f, "{router}: all lines busy"),
+            RouterError::Rejected {
+                router,
+                command,
+                message,
+            } => write!(f, "{router} rejected `{command}`: {message}"),
+            RouterError::Dropped { router } => write!(f, "{router} dropped the session"),
+            RouterError::TimedOut { router, after } => {
+                write!(f, "{router} timed out after {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RouterError {}
+
+/// Task 2.5: configures `router` over one session `io` and returns its running
+/// configuration, as `show running-config` shows it, one line each.
+///
+/// Contract: waits for each prompt before sending the next line, as a person at the console
+/// would: the banner and `{name}>`; `enable`, then `{name}#`; `configure terminal`, then
+/// `{name}(config)#`; each of `router.commands` in order, each followed by `{name}(config)#`;
+/// `end`, then `{name}#`; `show running-config`, whose lines come before `{name}#`; then
+/// `exit`. Prompts end without a newline. A device's error line starts with `%`: one before
+/// the banner means every line is busy ([`RouterError::Busy`]), one after a configuration line
+/// means that line was rejected ([`RouterError::Rejected`], and no later line is sent). A
+/// session that ends before the prompt awaited is [`RouterError::Dropped`].
+pub async fn configure_router<S>(router: &Router, io: S) -> Result<Vec<String>, RouterError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let name = &router.name;
+    let mut console = Console { io, router: name };
+    let (user, privileged, config) = (
+        format!("{name}>"),
+        format!("{name}#"),
+        format!("{name}(config)#"),
+    );
+    if let Err(said) = console.read_to(&user).await {
+        return Err(match error_line(&said) {
+            Some(_) => RouterError::Busy {
+                router: name.clone(),
+            },
+            None => console.dropped(),
+        });
+    }
+    console.send("enable", &privileged).await?;
+    console.send("configure terminal", &config).await?;
+    for command in &router.commands {
+        let answer = console.send(command, &config).await?;
+        if let Some(message) = error_line(&answer) {
+            return Err(RouterError::Rejected {
+                router: name.clone(),
+                command: command.clone(),
+                message: message.to_owned(),
+            });
+        }
+    }
+    console.send("end", &privileged).await?;
+    let shown = console.send("show running-config", &privileged).await?;
+    // Logging out closes the session; nothing more to read.
+    let _ = console.io.write_all(b"exit\n").await;
+    Ok(shown
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// One session with a router, read up to each prompt.
+struct Console<'a, S> {
+    io: S,
+    router: &'a str,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Console<'_, S> {
+    /// Sends `line` and returns the device's answer, read up to `prompt` (without it).
+    async fn send(&mut self, line: &str, prompt: &str) -> Result<String, RouterError> {
+        if self
+            .io
+            .write_all(format!("{line}\n").as_bytes())
+            .await
+            .is_err()
+        {
+            return Err(self.dropped());
+        }
+        self.read_to(prompt).await.map_err(|_| self.dropped())
+    }
+
+    /// What the device says up to `prompt` (without it); `Err` with what it said if the
+    /// session ends first.
+    async fn read_to(&mut self, prompt: &str) -> Result<String, String> {
+        let mut said = Vec::new();
+        let mut chunk = [0u8; 1024];
+        while !said.ends_with(prompt.as_bytes()) {
+            match self.io.read(&mut chunk).await {
+                Ok(0) | Err(_) => return Err(String::from_utf8_lossy(&said).into_owned()),
+                Ok(read) => said.extend_from_slice(&chunk[..read]),
+            }
+        }
+        said.truncate(said.len() - prompt.len());
+        Ok(String::from_utf8_lossy(&said).into_owned())
+    }
+
+    fn dropped(&self) -> RouterError {
+        RouterError::Dropped {
+            router: self.router.to_owned(),
+        }
+    }
+}
+
+/// The first line of `said` that is a device's error: one starting with `%`.
+fn error_line(said: &str) -> Option<&str> {
+    said.lines()
+        .map(str::trim)
+        .find(|line| line.starts_with('%'))
+}
+
+/// Task 2.5: configures every router, at most `limit` at once, each in its own session opened
+/// with `connect(name)` and under its own `per_router` timeout, and returns one result per
+/// router in input order.
+///
+/// Contract: as 2.4's [`configure_bounded`]: routers start in input order, each as soon as
+/// fewer than `limit` sessions are open (`limit` must be at least 1), and a session is open
+/// from `connect` until its stream is dropped; `per_router` covers the whole session, from
+/// `connect` on, and starts when the router does; a connector error is
+/// [`RouterError::Refused`] and a session past its timeout [`RouterError::TimedOut`]; no
+/// router's failure cancels, delays or loses another.
+pub async fn configure_fleet<C, Fut, S>(
+    routers: Vec<Router>,
+    limit: usize,
+    per_router: Duration,
+    connect: C,
+) -> Vec<Result<Vec<String>, RouterError>>
+where
+    C: Fn(String) -> Fut,
+    Fut: Future<Output = io::Result<S>>,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let connect = &connect;
+    let mut results: Vec<(usize, Result<Vec<String>, RouterError>)> =
+        stream::iter(routers.into_iter().enumerate())
+            .map(|(index, router)| async move {
+                let session = async {
+                    let io = connect(router.name.clone()).await.map_err(|error| {
+                        RouterError::Refused {
+                            router: router.name.clone(),
+                            reason: error.to_string(),
+                        }
+                    })?;
+                    configure_router(&router, io).await
+                };
+                let result = timeout(per_router, session).await.unwrap_or_else(|_| {
+                    Err(RouterError::TimedOut {
+                        router: router.name.clone(),
+                        after: per_router,
+                    })
+                });
+                (index, result)
             })
             .buffer_unordered(limit)
             .collect()
