@@ -47,7 +47,7 @@ async fn a_limit_of_one_configures_the_routers_one_after_another() {
     let (fleet, routers) = fleet_of(&latencies, 1);
     let (results, elapsed) = run_fleet(&fleet, &routers, 1, ms(5000)).await;
     assert_fleet_results(&results, &all_configured(&routers), "one result per router");
-    assert_peak(&fleet, 1, 3);
+    assert_peak(&fleet, 1, 1);
     for ((router, latency), start) in routers.iter().zip(latencies).zip([0, 180, 240]) {
         assert_session(&fleet, router, ms(start), ms(latency));
     }
@@ -84,6 +84,7 @@ async fn results_come_back_in_input_order_whatever_order_routers_finish() {
         &all_configured(&routers),
         "one result per router, in input order",
     );
+    assert_peak(&fleet, 4, 4);
 }
 
 #[tokio::test(start_paused = true)]
@@ -97,6 +98,7 @@ async fn timeouts_count_from_each_routers_own_start() {
         "each 800 ms session fits its own 1 s timeout, counted from when that router starts: \
          not one deadline for the whole run, nor one that counts the wait for a free slot",
     );
+    assert_peak(&fleet, 2, 2);
     assert_took(elapsed, ms(1600), "two rounds of 800 ms sessions");
 }
 
@@ -131,6 +133,7 @@ async fn a_failed_router_frees_its_slot_at_once() {
         &expected,
         "each router's own outcome, in input order",
     );
+    assert_peak(&fleet, 1, 1);
     // R1 is told at once that it is busy and R2 refused at once; R3 greets at 10 ms, answers
     // twice, and drops the session when its third line would be answered, at 40 ms.
     assert_session(&fleet, &routers[3], ms(40), ms(10));

@@ -1,10 +1,13 @@
 //! Demo of Lab 2, as the seed runs it, with real timings: `sequential` (2.1), `concurrent`
-//! (2.2), `configure` (2.3), all three by default; and `compare`, which measures one fake
-//! device workload done sequentially, with one OS thread per device, and with async tasks.
+//! (2.2), `configure` (2.3), all three by default; `fleet` (2.5), which configures a fleet of
+//! fake routers over TCP on 127.0.0.1; and `compare`, which measures one fake device workload
+//! done sequentially, with one OS thread per device, and with async tasks, first as sleeps,
+//! then over TCP.
 //!
 //! This file is the grader's: the grader always uses its own copy, so edits here are never
 //! graded (change it freely to experiment).
 
+mod fleet_demo;
 mod todo_stop;
 
 use std::thread;
@@ -31,7 +34,24 @@ enum Demo {
     Concurrent,
     /// Task 2.3: four devices configured at once (the slowest of four 1-3 s draws).
     Configure,
-    /// Sequential, threaded and async approaches to one workload, timed.
+    /// Task 2.5: configures a fleet of fake routers over TCP on 127.0.0.1 with your
+    /// `configure_fleet`.
+    Fleet {
+        /// How many devices.
+        #[arg(long, default_value_t = 200)]
+        devices: usize,
+        /// How many sessions may be open at once.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
+        /// Each router's timeout, in milliseconds.
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+        /// Make one device in ten misbehave: silent, refusing, rejecting a line, dropping.
+        #[arg(long)]
+        faults: bool,
+    },
+    /// Sequential, threaded and async approaches to one workload, timed: sleeps, then TCP
+    /// sessions with fake routers (the async TCP column runs your `configure_fleet`).
     Compare {
         /// How long each fake device takes to answer, in milliseconds.
         #[arg(long, default_value_t = 200)]
@@ -42,6 +62,12 @@ enum Demo {
         /// Skip the sequential approach when it would take longer than this, in seconds.
         #[arg(long, default_value_t = 30)]
         sequential_limit: u64,
+        /// The device counts of the TCP table (none: no TCP table).
+        #[arg(long, value_delimiter = ',', default_values_t = [10, 100, 1000])]
+        tcp_devices: Vec<usize>,
+        /// How long each fake router takes to answer a line over TCP, in milliseconds.
+        #[arg(long, default_value_t = 10)]
+        latency_ms: u64,
     },
 }
 
@@ -51,22 +77,41 @@ const README: &str = "lab2-async/README.md";
 fn main() {
     todo_stop::stop_at_todo(README);
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .expect("cannot start the tokio runtime");
     match Cli::parse().demo {
         Some(Demo::Sequential) => runtime.block_on(sequential()),
         Some(Demo::Concurrent) => runtime.block_on(concurrent()),
         Some(Demo::Configure) => runtime.block_on(configure()),
+        Some(Demo::Fleet {
+            devices,
+            limit,
+            timeout_ms,
+            faults,
+        }) => fleet_demo::fleet(
+            &runtime,
+            &fleet_demo::FleetDemo {
+                devices,
+                limit: usize::try_from(limit).unwrap_or(usize::MAX),
+                timeout: Duration::from_millis(timeout_ms),
+                faults,
+            },
+        ),
         Some(Demo::Compare {
             delay_ms,
             devices,
             sequential_limit,
-        }) => compare(
-            Duration::from_millis(delay_ms),
-            &devices,
-            Duration::from_secs(sequential_limit),
-        ),
+            tcp_devices,
+            latency_ms,
+        }) => {
+            let sequential_limit = Duration::from_secs(sequential_limit);
+            compare(Duration::from_millis(delay_ms), &devices, sequential_limit);
+            if !tcp_devices.is_empty() {
+                let latency = Duration::from_millis(latency_ms);
+                fleet_demo::compare_tcp(&runtime, &tcp_devices, latency, sequential_limit);
+            }
+        }
         None => runtime.block_on(async {
             sequential().await;
             concurrent().await;

@@ -147,15 +147,26 @@ pub fn assert_fleet_results(
             })
             .collect()
     };
-    assert_results(&blank(results), &blank(expected), advice);
+    let healthy_timed_out = results.iter().zip(expected).any(|(result, expected)| {
+        expected.is_ok() && matches!(result, Err(RouterError::TimedOut { .. }))
+    });
+    let advice = if healthy_timed_out {
+        format!(
+            "{advice}. A router that answers every line within milliseconds timed out: a \
+             prompt ends without a newline, so a line-by-line read (`read_line`, `lines()`) \
+             waits for it forever"
+        )
+    } else {
+        advice.to_owned()
+    };
+    assert_results(&blank(results), &blank(expected), &advice);
 }
 
-/// Asserts that at most `limit` sessions were ever open at once, and exactly `limit` when
-/// there were at least that many routers.
+/// Asserts that at most `limit` sessions were ever open at once, and exactly `expected` (as
+/// many as the limit and the routers that accept a connection allow).
 #[track_caller]
-pub fn assert_peak(fleet: &Fleet, limit: usize, routers: usize) {
+pub fn assert_peak(fleet: &Fleet, limit: usize, expected: usize) {
     let peak = fleet.peak_connections();
-    let expected = limit.min(routers);
     if peak > limit {
         panic!(
             "with a limit of {limit}, {peak} sessions were open at once: start a router only \
@@ -165,8 +176,8 @@ pub fn assert_peak(fleet: &Fleet, limit: usize, routers: usize) {
     }
     assert_eq!(
         peak, expected,
-        "with a limit of {limit} and {routers} routers, at most {peak} sessions were open at \
-         once, expected exactly {expected}: run up to `limit` routers at the same time"
+        "with a limit of {limit}, at most {peak} sessions were open at once, expected exactly \
+         {expected}: run up to `limit` routers at the same time"
     );
 }
 
@@ -202,9 +213,15 @@ pub fn assert_session(fleet: &Fleet, router: &Router, start: Duration, latency: 
             opened.len()
         )
     } else if opened[0] != start {
+        let late = if opened[0] > start {
+            " (does a router that has finished keep its slot until every router before it has \
+             finished? `buffered` does; `buffer_unordered` does not)"
+        } else {
+            ""
+        };
         format!(
             "{name}'s session opened at {} ms, expected at {} ms: each router starts, in input \
-             order, the moment fewer than `limit` sessions are open",
+             order, the moment fewer than `limit` sessions are open{late}",
             opened[0].as_millis(),
             start.as_millis()
         )

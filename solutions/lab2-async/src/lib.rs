@@ -479,6 +479,6 @@ where
             .buffer_unordered(limit)
             .collect()
             .await;
-    results.sort_by_key(|(index, _)| *index);
+    results.sort_unstable_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
 }

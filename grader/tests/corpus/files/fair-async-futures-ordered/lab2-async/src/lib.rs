@@ -13,12 +13,15 @@ pub mod log;
 
 pub use log::log;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use futures::stream::{FuturesOrdered, FuturesUnordered, StreamExt};
 use rand::{Rng, RngExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{sleep, timeout};
 
 /// One fetch of the seed's tasks 2.1 and 2.2: a device and how long it takes to answer.
@@ -108,7 +111,6 @@ pub fn devices_to_configure() -> Vec<Device> {
 pub fn config_time<R: Rng + ?Sized>(rng: &mut R) -> Duration {
     Duration::from_millis(rng.random_range(1000..=3000))
 }
-
 
 /// Task 2.1: fetches from `ip`, which takes `delay`, and returns `"Data from {ip}"`.
 ///
@@ -253,4 +255,263 @@ where
         }
     }
     results.into_iter().flatten().collect()
+}
+
+/// One router of task 2.5: its name in the fleet (which is also its prompt, `R1>`) and the
+/// configuration lines it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Router {
+    /// The device's name, as the connector takes it and as its prompts show it.
+    pub name: String,
+    /// The configuration lines, in the order they are sent.
+    pub commands: Vec<String>,
+}
+
+impl Router {
+    /// A router named `name` to be sent `commands`.
+    pub fn new(name: &str, commands: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            commands: commands.iter().map(|&command| command.to_owned()).collect(),
+        }
+    }
+}
+
+/// Why one router of task 2.5 has no configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterError {
+    /// Connecting failed: the connector's error, as text.
+    Refused {
+        /// The router's name.
+        router: String,
+        /// The connector's error.
+        reason: String,
+    },
+    /// Every line of the device was busy: it said `% All lines busy` instead of its banner,
+    /// and closed.
+    Busy {
+        /// The router's name.
+        router: String,
+    },
+    /// The device answered a configuration line with an error: a line starting with `%`.
+    Rejected {
+        /// The router's name.
+        router: String,
+        /// The configuration line it rejected.
+        command: String,
+        /// The device's own error line, e.g. `% Invalid input detected at '^' marker.`.
+        message: String,
+    },
+    /// The session ended (or failed) before the device's next prompt.
+    Dropped {
+        /// The router's name.
+        router: String,
+    },
+    /// The whole session, from connecting to the last prompt, took longer than the
+    /// per-router timeout; it was abandoned.
+    TimedOut {
+        /// The router's name.
+        router: String,
+        /// The timeout it exceeded.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for RouterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouterError::Refused { router, reason } => {
+                write!(f, "{router} refused the connection: {reason}")
+            }
+            RouterError::Busy { router } => write!(f, "{router}: all lines busy"),
+            RouterError::Rejected {
+                router,
+                command,
+                message,
+            } => write!(f, "{router} rejected `{command}`: {message}"),
+            RouterError::Dropped { router } => write!(f, "{router} dropped the session"),
+            RouterError::TimedOut { router, after } => {
+                write!(f, "{router} timed out after {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RouterError {}
+
+/// Task 2.5: configures `router` over one session `io` and returns its running
+/// configuration, as `show running-config` shows it, one line each.
+///
+/// Contract: waits for each prompt before sending the next line, as a person at the console
+/// would: the banner and `{name}>`; `enable`, then `{name}#`; `configure terminal`, then
+/// `{name}(config)#`; each of `router.commands` in order, each followed by `{name}(config)#`;
+/// `end`, then `{name}#`; `show running-config`, whose lines come before `{name}#`; then
+/// `exit`. Prompts end without a newline. A device's error line starts with `%`: one before
+/// the banner means every line is busy ([`RouterError::Busy`]), one after a configuration line
+/// means that line was rejected ([`RouterError::Rejected`], and no later line is sent). A
+/// session that ends before the prompt awaited is [`RouterError::Dropped`].
+pub async fn configure_router<S>(router: &Router, io: S) -> Result<Vec<String>, RouterError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut io = io;
+    let outcome = converse(router, &mut io).await;
+    // The session is over either way: close it before reporting.
+    drop(io);
+    let name = router.name.clone();
+    match outcome {
+        Ok(shown) => Ok(shown),
+        Err(Stop::Busy) => Err(RouterError::Busy { router: name }),
+        Err(Stop::Dropped) => Err(RouterError::Dropped { router: name }),
+        Err(Stop::Rejected { command, message }) => Err(RouterError::Rejected {
+            router: name,
+            command,
+            message,
+        }),
+    }
+}
+
+/// Why a conversation with a router stopped short.
+enum Stop {
+    /// A `%` line came instead of the banner.
+    Busy,
+    /// The session ended before the prompt awaited.
+    Dropped,
+    /// The router answered `command` with the error line `message`.
+    Rejected { command: String, message: String },
+}
+
+/// The whole conversation of [`configure_router`] over `io`: the running configuration shown.
+async fn converse<S>(router: &Router, io: &mut S) -> Result<Vec<String>, Stop>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let name = &router.name;
+    let user = format!("{name}>");
+    let privileged = format!("{name}#");
+    let config = format!("{name}(config)#");
+    if let Err(said) = read_prompt(io, &user).await {
+        return Err(if percent_line(&said).is_some() {
+            Stop::Busy
+        } else {
+            Stop::Dropped
+        });
+    }
+    exchange(io, "enable", &privileged).await?;
+    exchange(io, "configure terminal", &config).await?;
+    for command in &router.commands {
+        let answer = exchange(io, command, &config).await?;
+        if let Some(message) = percent_line(&answer) {
+            return Err(Stop::Rejected {
+                command: command.clone(),
+                message: message.to_owned(),
+            });
+        }
+    }
+    exchange(io, "end", &privileged).await?;
+    let shown = exchange(io, "show running-config", &privileged).await?;
+    // The device closes the session on `exit`, without an answer to wait for.
+    let _ = io.write_all(b"exit\r\n").await;
+    Ok(shown
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(String::from)
+        .collect())
+}
+
+/// Sends `line`, ended by `\r\n` as a terminal would, and returns the answer before `prompt`.
+async fn exchange<S>(io: &mut S, line: &str, prompt: &str) -> Result<String, Stop>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut sent = Vec::with_capacity(line.len() + 2);
+    sent.extend_from_slice(line.as_bytes());
+    sent.extend_from_slice(b"\r\n");
+    io.write_all(&sent).await.map_err(|_| Stop::Dropped)?;
+    read_prompt(io, prompt).await.map_err(|_| Stop::Dropped)
+}
+
+/// Reads into one growing buffer until it ends with `prompt`; returns what came before it,
+/// or `Err` with all that was said if the session ends first.
+async fn read_prompt<S>(io: &mut S, prompt: &str) -> Result<String, String>
+where
+    S: AsyncRead + Unpin,
+{
+    let mut said = Vec::with_capacity(256);
+    loop {
+        if said.ends_with(prompt.as_bytes()) {
+            said.truncate(said.len() - prompt.len());
+            return Ok(String::from_utf8_lossy(&said).into_owned());
+        }
+        match io.read_buf(&mut said).await {
+            Ok(0) | Err(_) => return Err(String::from_utf8_lossy(&said).into_owned()),
+            Ok(_) => {}
+        }
+    }
+}
+
+/// The first line of `said` starting with `%` (the device's error), trimmed.
+fn percent_line(said: &str) -> Option<&str> {
+    said.lines()
+        .map(str::trim)
+        .find(|line| line.starts_with('%'))
+}
+
+/// Task 2.5: configures every router, at most `limit` at once, each in its own session opened
+/// with `connect(name)` and under its own `per_router` timeout, and returns one result per
+/// router in input order.
+///
+/// Contract: as 2.4's [`configure_bounded`]: routers start in input order, each as soon as
+/// fewer than `limit` sessions are open (`limit` must be at least 1), and a session is open
+/// from `connect` until its stream is dropped; `per_router` covers the whole session, from
+/// `connect` on, and starts when the router does; a connector error is
+/// [`RouterError::Refused`] and a session past its timeout [`RouterError::TimedOut`]; no
+/// router's failure cancels, delays or loses another.
+pub async fn configure_fleet<C, Fut, S>(
+    routers: Vec<Router>,
+    limit: usize,
+    per_router: Duration,
+    connect: C,
+) -> Vec<Result<Vec<String>, RouterError>>
+where
+    C: Fn(String) -> Fut,
+    Fut: Future<Output = io::Result<S>>,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let connect = &connect;
+    // A router's whole run, from its connection on, under its own timeout: made when the
+    // router is admitted to the window, so its timeout starts then.
+    let admit = |index: usize, router: Router| async move {
+        let session = async {
+            let io = connect(router.name.clone())
+                .await
+                .map_err(|error| RouterError::Refused {
+                    router: router.name.clone(),
+                    reason: error.to_string(),
+                })?;
+            configure_router(&router, io).await
+        };
+        let result = match timeout(per_router, session).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(RouterError::TimedOut {
+                router: router.name.clone(),
+                after: per_router,
+            }),
+        };
+        (index, result)
+    };
+    let mut waiting = routers.into_iter().enumerate();
+    // A window of at most `limit` routers in flight: one leaves, the next waiting one enters.
+    let mut window = FuturesUnordered::new();
+    for (index, router) in waiting.by_ref().take(limit) {
+        window.push(admit(index, router));
+    }
+    let mut results = BTreeMap::new();
+    while let Some((index, result)) = window.next().await {
+        results.insert(index, result);
+        if let Some((index, router)) = waiting.next() {
+            window.push(admit(index, router));
+        }
+    }
+    results.into_values().collect()
 }

@@ -15,10 +15,12 @@ pub use log::log;
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use rand::{Rng, RngExt};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::{sleep, timeout};
@@ -110,7 +112,6 @@ pub fn devices_to_configure() -> Vec<Device> {
 pub fn config_time<R: Rng + ?Sized>(rng: &mut R) -> Duration {
     Duration::from_millis(rng.random_range(1000..=3000))
 }
-
 
 /// Task 2.1: fetches from `ip`, which takes `delay`, and returns `"Data from {ip}"`.
 ///
@@ -269,4 +270,249 @@ where
         .into_iter()
         .map(|result| result.expect("every device has a result"))
         .collect()
+}
+
+/// One router of task 2.5: its name in the fleet (which is also its prompt, `R1>`) and the
+/// configuration lines it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Router {
+    /// The device's name, as the connector takes it and as its prompts show it.
+    pub name: String,
+    /// The configuration lines, in the order they are sent.
+    pub commands: Vec<String>,
+}
+
+impl Router {
+    /// A router named `name` to be sent `commands`.
+    pub fn new(name: &str, commands: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            commands: commands.iter().map(|&command| command.to_owned()).collect(),
+        }
+    }
+}
+
+/// Why one router of task 2.5 has no configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterError {
+    /// Connecting failed: the connector's error, as text.
+    Refused {
+        /// The router's name.
+        router: String,
+        /// The connector's error.
+        reason: String,
+    },
+    /// Every line of the device was busy: it said `% All lines busy` instead of its banner,
+    /// and closed.
+    Busy {
+        /// The router's name.
+        router: String,
+    },
+    /// The device answered a configuration line with an error: a line starting with `%`.
+    Rejected {
+        /// The router's name.
+        router: String,
+        /// The configuration line it rejected.
+        command: String,
+        /// The device's own error line, e.g. `% Invalid input detected at '^' marker.`.
+        message: String,
+    },
+    /// The session ended (or failed) before the device's next prompt.
+    Dropped {
+        /// The router's name.
+        router: String,
+    },
+    /// The whole session, from connecting to the last prompt, took longer than the
+    /// per-router timeout; it was abandoned.
+    TimedOut {
+        /// The router's name.
+        router: String,
+        /// The timeout it exceeded.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for RouterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouterError::Refused { router, reason } => {
+                write!(f, "{router} refused the connection: {reason}")
+            }
+            RouterError::Busy { router } => write!(f, "{router}: all lines busy"),
+            RouterError::Rejected {
+                router,
+                command,
+                message,
+            } => write!(f, "{router} rejected `{command}`: {message}"),
+            RouterError::Dropped { router } => write!(f, "{router} dropped the session"),
+            RouterError::TimedOut { router, after } => {
+                write!(f, "{router} timed out after {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RouterError {}
+
+/// Task 2.5: configures `router` over one session `io` and returns its running
+/// configuration, as `show running-config` shows it, one line each.
+///
+/// Contract: waits for each prompt before sending the next line, as a person at the console
+/// would: the banner and `{name}>`; `enable`, then `{name}#`; `configure terminal`, then
+/// `{name}(config)#`; each of `router.commands` in order, each followed by `{name}(config)#`;
+/// `end`, then `{name}#`; `show running-config`, whose lines come before `{name}#`; then
+/// `exit`. Prompts end without a newline. A device's error line starts with `%`: one before
+/// the banner means every line is busy ([`RouterError::Busy`]), one after a configuration line
+/// means that line was rejected ([`RouterError::Rejected`], and no later line is sent). A
+/// session that ends before the prompt awaited is [`RouterError::Dropped`].
+pub async fn configure_router<S>(router: &Router, io: S) -> Result<Vec<String>, RouterError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let name = router.name.clone();
+    let mut session = BufReader::new(io);
+    let privileged = format!("{name}#");
+    let config = format!("{name}(config)#");
+    match hear(&mut session, &format!("{name}>")).await {
+        Heard::Prompt(_) => {}
+        Heard::Ended(said) if device_error(&said).is_some() => {
+            return Err(RouterError::Busy { router: name });
+        }
+        Heard::Ended(_) => return Err(RouterError::Dropped { router: name }),
+    }
+    let mut steps: Vec<(&str, &str)> =
+        vec![("enable", &privileged), ("configure terminal", &config)];
+    steps.extend(
+        router
+            .commands
+            .iter()
+            .map(|line| (line.as_str(), config.as_str())),
+    );
+    steps.push(("end", &privileged));
+    steps.push(("show running-config", &privileged));
+    let configuring = 2..2 + router.commands.len();
+    let mut last_answer = String::new();
+    for (step, (line, prompt)) in steps.into_iter().enumerate() {
+        let sent = session
+            .get_mut()
+            .write_all(format!("{line}\n").as_bytes())
+            .await;
+        let answer = match (sent, hear(&mut session, prompt).await) {
+            (Ok(()), Heard::Prompt(answer)) => answer,
+            _ => return Err(RouterError::Dropped { router: name }),
+        };
+        if configuring.contains(&step)
+            && let Some(message) = device_error(&answer)
+        {
+            return Err(RouterError::Rejected {
+                router: name,
+                command: line.to_owned(),
+                message: message.to_owned(),
+            });
+        }
+        last_answer = answer;
+    }
+    // Logging out ends the session at once: the device has nothing more to say.
+    let _ = session.get_mut().write_all(b"exit\n").await;
+    drop(session);
+    Ok(last_answer
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// What a device said while its prompt was awaited.
+enum Heard {
+    /// The prompt came, after this answer.
+    Prompt(String),
+    /// The session ended (or failed) first, after this.
+    Ended(String),
+}
+
+/// Takes what `session` has buffered, refilling it, until what the device said ends with
+/// `prompt`.
+async fn hear<S: AsyncRead + Unpin>(session: &mut BufReader<S>, prompt: &str) -> Heard {
+    let mut said: Vec<u8> = Vec::new();
+    loop {
+        if let Some(answer) = said.strip_suffix(prompt.as_bytes()) {
+            return Heard::Prompt(String::from_utf8_lossy(answer).into_owned());
+        }
+        let buffered = match session.fill_buf().await {
+            Ok([]) | Err(_) => return Heard::Ended(String::from_utf8_lossy(&said).into_owned()),
+            Ok(buffered) => buffered,
+        };
+        said.extend_from_slice(buffered);
+        let taken = buffered.len();
+        session.consume(taken);
+    }
+}
+
+/// The device's error line in `said`, if any: a line starting with `%`.
+fn device_error(said: &str) -> Option<&str> {
+    said.lines()
+        .map(str::trim)
+        .find(|line| line.starts_with('%'))
+}
+
+/// Task 2.5: configures every router, at most `limit` at once, each in its own session opened
+/// with `connect(name)` and under its own `per_router` timeout, and returns one result per
+/// router in input order.
+///
+/// Contract: as 2.4's [`configure_bounded`]: routers start in input order, each as soon as
+/// fewer than `limit` sessions are open (`limit` must be at least 1), and a session is open
+/// from `connect` until its stream is dropped; `per_router` covers the whole session, from
+/// `connect` on, and starts when the router does; a connector error is
+/// [`RouterError::Refused`] and a session past its timeout [`RouterError::TimedOut`]; no
+/// router's failure cancels, delays or loses another.
+pub async fn configure_fleet<C, Fut, S>(
+    routers: Vec<Router>,
+    limit: usize,
+    per_router: Duration,
+    connect: C,
+) -> Vec<Result<Vec<String>, RouterError>>
+where
+    C: Fn(String) -> Fut,
+    Fut: Future<Output = io::Result<S>>,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // Every router waits for a slot; tokio's semaphore hands slots out first come, first
+    // served, and the routers first ask in input order.
+    let slots = Semaphore::new(limit.min(Semaphore::MAX_PERMITS));
+    let (slots, connect) = (&slots, &connect);
+    let mut running: FuturesUnordered<_> = routers
+        .into_iter()
+        .enumerate()
+        .map(|(index, router)| async move {
+            let _slot = slots
+                .acquire()
+                .await
+                .expect("the semaphore is never closed");
+            // Only now, with its slot, does the router start, and its timeout with it.
+            let session = async {
+                match connect(router.name.clone()).await {
+                    Ok(io) => configure_router(&router, io).await,
+                    Err(error) => Err(RouterError::Refused {
+                        router: router.name.clone(),
+                        reason: error.to_string(),
+                    }),
+                }
+            };
+            let result = timeout(per_router, session)
+                .await
+                .unwrap_or_else(|_elapsed| {
+                    Err(RouterError::TimedOut {
+                        router: router.name.clone(),
+                        after: per_router,
+                    })
+                });
+            (index, result)
+        })
+        .collect();
+    let mut finished = Vec::with_capacity(running.len());
+    while let Some(done) = running.next().await {
+        finished.push(done);
+    }
+    finished.sort_unstable_by_key(|&(index, _)| index);
+    finished.into_iter().map(|(_, result)| result).collect()
 }

@@ -15,12 +15,14 @@ pub use log::log;
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use futures::future::join_all;
 use rand::{Rng, RngExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Semaphore;
-use tokio::time::{sleep, timeout};
+use tokio::time::{Instant, sleep, timeout, timeout_at};
 
 /// One fetch of the seed's tasks 2.1 and 2.2: a device and how long it takes to answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +111,6 @@ pub fn devices_to_configure() -> Vec<Device> {
 pub fn config_time<R: Rng + ?Sized>(rng: &mut R) -> Duration {
     Duration::from_millis(rng.random_range(1000..=3000))
 }
-
 
 /// Task 2.1: fetches from `ip`, which takes `delay`, and returns `"Data from {ip}"`.
 ///
@@ -244,6 +245,258 @@ where
             Err(_elapsed) => Err(ConfigError::TimedOut {
                 ip,
                 after: per_device,
+            }),
+        }
+    }))
+    .await
+}
+
+/// One router of task 2.5: its name in the fleet (which is also its prompt, `R1>`) and the
+/// configuration lines it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Router {
+    /// The device's name, as the connector takes it and as its prompts show it.
+    pub name: String,
+    /// The configuration lines, in the order they are sent.
+    pub commands: Vec<String>,
+}
+
+impl Router {
+    /// A router named `name` to be sent `commands`.
+    pub fn new(name: &str, commands: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            commands: commands.iter().map(|&command| command.to_owned()).collect(),
+        }
+    }
+}
+
+/// Why one router of task 2.5 has no configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterError {
+    /// Connecting failed: the connector's error, as text.
+    Refused {
+        /// The router's name.
+        router: String,
+        /// The connector's error.
+        reason: String,
+    },
+    /// Every line of the device was busy: it said `% All lines busy` instead of its banner,
+    /// and closed.
+    Busy {
+        /// The router's name.
+        router: String,
+    },
+    /// The device answered a configuration line with an error: a line starting with `%`.
+    Rejected {
+        /// The router's name.
+        router: String,
+        /// The configuration line it rejected.
+        command: String,
+        /// The device's own error line, e.g. `% Invalid input detected at '^' marker.`.
+        message: String,
+    },
+    /// The session ended (or failed) before the device's next prompt.
+    Dropped {
+        /// The router's name.
+        router: String,
+    },
+    /// The whole session, from connecting to the last prompt, took longer than the
+    /// per-router timeout; it was abandoned.
+    TimedOut {
+        /// The router's name.
+        router: String,
+        /// The timeout it exceeded.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for RouterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouterError::Refused { router, reason } => {
+                write!(f, "{router} refused the connection: {reason}")
+            }
+            RouterError::Busy { router } => write!(f, "{router}: all lines busy"),
+            RouterError::Rejected {
+                router,
+                command,
+                message,
+            } => write!(f, "{router} rejected `{command}`: {message}"),
+            RouterError::Dropped { router } => write!(f, "{router} dropped the session"),
+            RouterError::TimedOut { router, after } => {
+                write!(f, "{router} timed out after {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RouterError {}
+
+/// Task 2.5: configures `router` over one session `io` and returns its running
+/// configuration, as `show running-config` shows it, one line each.
+///
+/// Contract: waits for each prompt before sending the next line, as a person at the console
+/// would: the banner and `{name}>`; `enable`, then `{name}#`; `configure terminal`, then
+/// `{name}(config)#`; each of `router.commands` in order, each followed by `{name}(config)#`;
+/// `end`, then `{name}#`; `show running-config`, whose lines come before `{name}#`; then
+/// `exit`. Prompts end without a newline. A device's error line starts with `%`: one before
+/// the banner means every line is busy ([`RouterError::Busy`]), one after a configuration line
+/// means that line was rejected ([`RouterError::Rejected`], and no later line is sent). A
+/// session that ends before the prompt awaited is [`RouterError::Dropped`].
+pub async fn configure_router<S>(router: &Router, io: S) -> Result<Vec<String>, RouterError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let name = &router.name;
+    let mut transcript = Transcript {
+        io,
+        said: Vec::new(),
+        answered: 0,
+    };
+    let dropped = |_ended| RouterError::Dropped {
+        router: name.clone(),
+    };
+    let (user, privileged, config) = (
+        format!("{name}>"),
+        format!("{name}#"),
+        format!("{name}(config)#"),
+    );
+    if let Err(Ended) = transcript.answer_before(&user).await {
+        // A device with no free line says so (a `%` line) instead of its banner.
+        let busy = String::from_utf8_lossy(&transcript.said)
+            .lines()
+            .any(|line| line.trim_start().starts_with('%'));
+        return Err(if busy {
+            RouterError::Busy {
+                router: name.clone(),
+            }
+        } else {
+            dropped(Ended)
+        });
+    }
+    transcript
+        .send("enable", &privileged)
+        .await
+        .map_err(dropped)?;
+    transcript
+        .send("configure terminal", &config)
+        .await
+        .map_err(dropped)?;
+    for command in &router.commands {
+        let answer = transcript.send(command, &config).await.map_err(dropped)?;
+        if let Some(message) = answer.lines().map(str::trim).find(|l| l.starts_with('%')) {
+            return Err(RouterError::Rejected {
+                router: name.clone(),
+                command: command.clone(),
+                message: message.to_owned(),
+            });
+        }
+    }
+    transcript.send("end", &privileged).await.map_err(dropped)?;
+    let shown = transcript
+        .send("show running-config", &privileged)
+        .await
+        .map_err(dropped)?;
+    // Log out, then hear the device close the session (it says nothing more).
+    let mut io = transcript.io;
+    if io.write_all(b"exit\n").await.is_ok() {
+        let _ = io.read_to_end(&mut Vec::new()).await;
+    }
+    drop(io);
+    Ok(shown
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The session ended (or failed) before the prompt awaited.
+struct Ended;
+
+/// One session with a router and everything it has said so far.
+struct Transcript<S> {
+    io: S,
+    /// All the device has said in this session.
+    said: Vec<u8>,
+    /// How much of `said` has been taken as answers (prompts included).
+    answered: usize,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Transcript<S> {
+    /// Sends `line` and returns the device's answer before `prompt`.
+    async fn send(&mut self, line: &str, prompt: &str) -> Result<String, Ended> {
+        let line = format!("{line}\n");
+        self.io
+            .write_all(line.as_bytes())
+            .await
+            .map_err(|_| Ended)?;
+        self.answer_before(prompt).await
+    }
+
+    /// Reads until what the device said since the last answer ends with `prompt`, and returns
+    /// that, without the prompt.
+    async fn answer_before(&mut self, prompt: &str) -> Result<String, Ended> {
+        let mut chunk = [0u8; 256];
+        while !self.said[self.answered..].ends_with(prompt.as_bytes()) {
+            let read = self.io.read(&mut chunk).await.map_err(|_| Ended)?;
+            if read == 0 {
+                return Err(Ended);
+            }
+            self.said.extend_from_slice(&chunk[..read]);
+        }
+        let answer = &self.said[self.answered..self.said.len() - prompt.len()];
+        let answer = String::from_utf8_lossy(answer).into_owned();
+        self.answered = self.said.len();
+        Ok(answer)
+    }
+}
+
+/// Task 2.5: configures every router, at most `limit` at once, each in its own session opened
+/// with `connect(name)` and under its own `per_router` timeout, and returns one result per
+/// router in input order.
+///
+/// Contract: as 2.4's [`configure_bounded`]: routers start in input order, each as soon as
+/// fewer than `limit` sessions are open (`limit` must be at least 1), and a session is open
+/// from `connect` until its stream is dropped; `per_router` covers the whole session, from
+/// `connect` on, and starts when the router does; a connector error is
+/// [`RouterError::Refused`] and a session past its timeout [`RouterError::TimedOut`]; no
+/// router's failure cancels, delays or loses another.
+pub async fn configure_fleet<C, Fut, S>(
+    routers: Vec<Router>,
+    limit: usize,
+    per_router: Duration,
+    connect: C,
+) -> Vec<Result<Vec<String>, RouterError>>
+where
+    C: Fn(String) -> Fut,
+    Fut: Future<Output = io::Result<S>>,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let slots = Semaphore::new(limit.min(Semaphore::MAX_PERMITS));
+    let (slots, connect) = (&slots, &connect);
+    join_all(routers.into_iter().map(|router| async move {
+        // Held until this router's session is over; the semaphore is fair, so routers start
+        // in the order they first asked for a slot, which is input order.
+        let _slot = slots
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        // The router starts now: its deadline counts from here, not from when it queued.
+        let deadline = Instant::now() + per_router;
+        let session = async {
+            let io = connect(router.name.clone()).await;
+            let io = io.map_err(|error| RouterError::Refused {
+                router: router.name.clone(),
+                reason: error.to_string(),
+            })?;
+            configure_router(&router, io).await
+        };
+        match timeout_at(deadline, session).await {
+            Ok(result) => result,
+            Err(_elapsed) => Err(RouterError::TimedOut {
+                router: router.name.clone(),
+                after: per_router,
             }),
         }
     }))

@@ -13,13 +13,16 @@ pub mod log;
 
 pub use log::log;
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use futures::future::join_all;
 use rand::{Rng, RngExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{sleep, timeout};
 
 /// One fetch of the seed's tasks 2.1 and 2.2: a device and how long it takes to answer.
@@ -109,7 +112,6 @@ pub fn devices_to_configure() -> Vec<Device> {
 pub fn config_time<R: Rng + ?Sized>(rng: &mut R) -> Duration {
     Duration::from_millis(rng.random_range(1000..=3000))
 }
-
 
 /// Task 2.1: fetches from `ip`, which takes `delay`, and returns `"Data from {ip}"`.
 ///
@@ -271,4 +273,256 @@ where
         .collect();
     results.sort_by_key(|&(index, _)| index);
     results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// One router of task 2.5: its name in the fleet (which is also its prompt, `R1>`) and the
+/// configuration lines it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Router {
+    /// The device's name, as the connector takes it and as its prompts show it.
+    pub name: String,
+    /// The configuration lines, in the order they are sent.
+    pub commands: Vec<String>,
+}
+
+impl Router {
+    /// A router named `name` to be sent `commands`.
+    pub fn new(name: &str, commands: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            commands: commands.iter().map(|&command| command.to_owned()).collect(),
+        }
+    }
+}
+
+/// Why one router of task 2.5 has no configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterError {
+    /// Connecting failed: the connector's error, as text.
+    Refused {
+        /// The router's name.
+        router: String,
+        /// The connector's error.
+        reason: String,
+    },
+    /// Every line of the device was busy: it said `% All lines busy` instead of its banner,
+    /// and closed.
+    Busy {
+        /// The router's name.
+        router: String,
+    },
+    /// The device answered a configuration line with an error: a line starting with `%`.
+    Rejected {
+        /// The router's name.
+        router: String,
+        /// The configuration line it rejected.
+        command: String,
+        /// The device's own error line, e.g. `% Invalid input detected at '^' marker.`.
+        message: String,
+    },
+    /// The session ended (or failed) before the device's next prompt.
+    Dropped {
+        /// The router's name.
+        router: String,
+    },
+    /// The whole session, from connecting to the last prompt, took longer than the
+    /// per-router timeout; it was abandoned.
+    TimedOut {
+        /// The router's name.
+        router: String,
+        /// The timeout it exceeded.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for RouterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouterError::Refused { router, reason } => {
+                write!(f, "{router} refused the connection: {reason}")
+            }
+            RouterError::Busy { router } => write!(f, "{router}: all lines busy"),
+            RouterError::Rejected {
+                router,
+                command,
+                message,
+            } => write!(f, "{router} rejected `{command}`: {message}"),
+            RouterError::Dropped { router } => write!(f, "{router} dropped the session"),
+            RouterError::TimedOut { router, after } => {
+                write!(f, "{router} timed out after {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RouterError {}
+
+/// Task 2.5: configures `router` over one session `io` and returns its running
+/// configuration, as `show running-config` shows it, one line each.
+///
+/// Contract: waits for each prompt before sending the next line, as a person at the console
+/// would: the banner and `{name}>`; `enable`, then `{name}#`; `configure terminal`, then
+/// `{name}(config)#`; each of `router.commands` in order, each followed by `{name}(config)#`;
+/// `end`, then `{name}#`; `show running-config`, whose lines come before `{name}#`; then
+/// `exit`. Prompts end without a newline. A device's error line starts with `%`: one before
+/// the banner means every line is busy ([`RouterError::Busy`]), one after a configuration line
+/// means that line was rejected ([`RouterError::Rejected`], and no later line is sent). A
+/// session that ends before the prompt awaited is [`RouterError::Dropped`].
+pub async fn configure_router<S>(router: &Router, io: S) -> Result<Vec<String>, RouterError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut io = io;
+    let name = router.name.as_str();
+    let dropped = || RouterError::Dropped {
+        router: name.to_owned(),
+    };
+    let privileged = format!("{name}#");
+    let config = format!("{name}(config)#");
+    // The banner, up to the first prompt; a `%` line instead means that no line is free.
+    if let Err(heard) = hear_until(&mut io, &format!("{name}>")).await {
+        return Err(match first_error(&heard) {
+            Some(_) => RouterError::Busy {
+                router: name.to_owned(),
+            },
+            None => dropped(),
+        });
+    }
+    say(&mut io, "enable", &privileged)
+        .await
+        .map_err(|_| dropped())?;
+    say(&mut io, "configure terminal", &config)
+        .await
+        .map_err(|_| dropped())?;
+    for command in &router.commands {
+        let answer = say(&mut io, command, &config)
+            .await
+            .map_err(|_| dropped())?;
+        if let Some(message) = first_error(&answer) {
+            return Err(RouterError::Rejected {
+                router: name.to_owned(),
+                command: command.clone(),
+                message,
+            });
+        }
+    }
+    say(&mut io, "end", &privileged)
+        .await
+        .map_err(|_| dropped())?;
+    let shown = say(&mut io, "show running-config", &privileged)
+        .await
+        .map_err(|_| dropped())?;
+    // `exit` logs out and the device closes the session; its answer is not awaited.
+    let _ = io.write_all(b"exit\n").await;
+    drop(io);
+    Ok(shown
+        .split('\n')
+        .map(|line| line.trim_end_matches('\r'))
+        .filter(|line| !line.is_empty())
+        .map(String::from)
+        .collect())
+}
+
+/// Sends `line` over `io` and returns what the device answers before `prompt`; `Err` with
+/// what it said if the session ends first.
+async fn say<S>(io: &mut S, line: &str, prompt: &str) -> Result<String, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    if io.write_all(format!("{line}\n").as_bytes()).await.is_err() {
+        return Err(String::new());
+    }
+    hear_until(io, prompt).await
+}
+
+/// Reads `io` one byte at a time until what it said ends with `prompt`, and returns what came
+/// before the prompt; `Err` with everything it said if the session ends first.
+async fn hear_until<S>(io: &mut S, prompt: &str) -> Result<String, String>
+where
+    S: AsyncRead + Unpin,
+{
+    let mut heard: Vec<u8> = Vec::new();
+    while !heard.ends_with(prompt.as_bytes()) {
+        match io.read_u8().await {
+            Ok(byte) => heard.push(byte),
+            // End of stream (`UnexpectedEof`) or a broken session.
+            Err(_) => return Err(String::from_utf8_lossy(&heard).into_owned()),
+        }
+    }
+    let before = heard.len() - prompt.len();
+    Ok(String::from_utf8_lossy(&heard[..before]).into_owned())
+}
+
+/// The device's first error line in `heard` (one starting with `%`), trimmed.
+fn first_error(heard: &str) -> Option<String> {
+    heard.split('\n').find_map(|line| {
+        let line = line.trim();
+        line.starts_with('%').then(|| line.to_owned())
+    })
+}
+
+/// Task 2.5: configures every router, at most `limit` at once, each in its own session opened
+/// with `connect(name)` and under its own `per_router` timeout, and returns one result per
+/// router in input order.
+///
+/// Contract: as 2.4's [`configure_bounded`]: routers start in input order, each as soon as
+/// fewer than `limit` sessions are open (`limit` must be at least 1), and a session is open
+/// from `connect` until its stream is dropped; `per_router` covers the whole session, from
+/// `connect` on, and starts when the router does; a connector error is
+/// [`RouterError::Refused`] and a session past its timeout [`RouterError::TimedOut`]; no
+/// router's failure cancels, delays or loses another.
+pub async fn configure_fleet<C, Fut, S>(
+    routers: Vec<Router>,
+    limit: usize,
+    per_router: Duration,
+    connect: C,
+) -> Vec<Result<Vec<String>, RouterError>>
+where
+    C: Fn(String) -> Fut,
+    Fut: Future<Output = io::Result<S>>,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // `limit` workers take the routers off one shared iterator, in input order, each starting
+    // its next router the moment its last one's session is over; each result goes straight to
+    // its router's slot.
+    let workers = limit.min(routers.len());
+    let slots = RefCell::new((0..routers.len()).map(|_| None).collect::<Vec<_>>());
+    let queue = Mutex::new(routers.into_iter().enumerate());
+    let connect = &connect;
+    let worker = || async {
+        loop {
+            let next = queue
+                .lock()
+                .expect("the router queue is never poisoned")
+                .next();
+            let Some((index, router)) = next else {
+                return;
+            };
+            // The timeout is made, and so starts, only now that this router starts.
+            let session = async {
+                let io =
+                    connect(router.name.clone())
+                        .await
+                        .map_err(|error| RouterError::Refused {
+                            router: router.name.clone(),
+                            reason: error.to_string(),
+                        })?;
+                configure_router(&router, io).await
+            };
+            let result = match timeout(per_router, session).await {
+                Ok(result) => result,
+                Err(_elapsed) => Err(RouterError::TimedOut {
+                    router: router.name.clone(),
+                    after: per_router,
+                }),
+            };
+            slots.borrow_mut()[index] = Some(result);
+        }
+    };
+    join_all((0..workers).map(|_| worker())).await;
+    slots
+        .into_inner()
+        .into_iter()
+        .map(|slot| slot.expect("every router has a result"))
+        .collect()
 }

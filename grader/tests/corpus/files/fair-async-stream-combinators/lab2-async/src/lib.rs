@@ -15,12 +15,14 @@ pub use log::log;
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use std::sync::Mutex;
 
-use futures::stream::{self, StreamExt};
+use futures::stream::{self, Stream, StreamExt};
 use rand::{Rng, RngExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{sleep, timeout};
 
 /// One fetch of the seed's tasks 2.1 and 2.2: a device and how long it takes to answer.
@@ -110,7 +112,6 @@ pub fn devices_to_configure() -> Vec<Device> {
 pub fn config_time<R: Rng + ?Sized>(rng: &mut R) -> Duration {
     Duration::from_millis(rng.random_range(1000..=3000))
 }
-
 
 /// Task 2.1: fetches from `ip`, which takes `delay`, and returns `"Data from {ip}"`.
 ///
@@ -247,5 +248,257 @@ where
         .expect("the results are never poisoned")
         .into_iter()
         .map(|result| result.expect("every device has a result"))
+        .collect()
+}
+
+/// One router of task 2.5: its name in the fleet (which is also its prompt, `R1>`) and the
+/// configuration lines it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Router {
+    /// The device's name, as the connector takes it and as its prompts show it.
+    pub name: String,
+    /// The configuration lines, in the order they are sent.
+    pub commands: Vec<String>,
+}
+
+impl Router {
+    /// A router named `name` to be sent `commands`.
+    pub fn new(name: &str, commands: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            commands: commands.iter().map(|&command| command.to_owned()).collect(),
+        }
+    }
+}
+
+/// Why one router of task 2.5 has no configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterError {
+    /// Connecting failed: the connector's error, as text.
+    Refused {
+        /// The router's name.
+        router: String,
+        /// The connector's error.
+        reason: String,
+    },
+    /// Every line of the device was busy: it said `% All lines busy` instead of its banner,
+    /// and closed.
+    Busy {
+        /// The router's name.
+        router: String,
+    },
+    /// The device answered a configuration line with an error: a line starting with `%`.
+    Rejected {
+        /// The router's name.
+        router: String,
+        /// The configuration line it rejected.
+        command: String,
+        /// The device's own error line, e.g. `% Invalid input detected at '^' marker.`.
+        message: String,
+    },
+    /// The session ended (or failed) before the device's next prompt.
+    Dropped {
+        /// The router's name.
+        router: String,
+    },
+    /// The whole session, from connecting to the last prompt, took longer than the
+    /// per-router timeout; it was abandoned.
+    TimedOut {
+        /// The router's name.
+        router: String,
+        /// The timeout it exceeded.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for RouterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouterError::Refused { router, reason } => {
+                write!(f, "{router} refused the connection: {reason}")
+            }
+            RouterError::Busy { router } => write!(f, "{router}: all lines busy"),
+            RouterError::Rejected {
+                router,
+                command,
+                message,
+            } => write!(f, "{router} rejected `{command}`: {message}"),
+            RouterError::Dropped { router } => write!(f, "{router} dropped the session"),
+            RouterError::TimedOut { router, after } => {
+                write!(f, "{router} timed out after {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RouterError {}
+
+/// Task 2.5: configures `router` over one session `io` and returns its running
+/// configuration, as `show running-config` shows it, one line each.
+///
+/// Contract: waits for each prompt before sending the next line, as a person at the console
+/// would: the banner and `{name}>`; `enable`, then `{name}#`; `configure terminal`, then
+/// `{name}(config)#`; each of `router.commands` in order, each followed by `{name}(config)#`;
+/// `end`, then `{name}#`; `show running-config`, whose lines come before `{name}#`; then
+/// `exit`. Prompts end without a newline. A device's error line starts with `%`: one before
+/// the banner means every line is busy ([`RouterError::Busy`]), one after a configuration line
+/// means that line was rejected ([`RouterError::Rejected`], and no later line is sent). A
+/// session that ends before the prompt awaited is [`RouterError::Dropped`].
+pub async fn configure_router<S>(router: &Router, io: S) -> Result<Vec<String>, RouterError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let name = router.name.as_str();
+    let (reader, mut writer) = tokio::io::split(io);
+    // What the device says, as a stream of the chunks it sends, until the session ends.
+    let chunks = stream::unfold(reader, |mut reader| async move {
+        let mut chunk = vec![0u8; 1024];
+        match reader.read(&mut chunk).await {
+            Ok(0) | Err(_) => None,
+            Ok(read) => {
+                chunk.truncate(read);
+                Some((chunk, reader))
+            }
+        }
+    });
+    let mut chunks = Box::pin(chunks);
+    let dropped = || RouterError::Dropped {
+        router: name.to_owned(),
+    };
+    let privileged = format!("{name}#");
+    let config = format!("{name}(config)#");
+
+    if let Err(said) = next_answer(&mut chunks, &format!("{name}>")).await {
+        return Err(if said.lines().any(|line| line.trim().starts_with('%')) {
+            RouterError::Busy {
+                router: name.to_owned(),
+            }
+        } else {
+            dropped()
+        });
+    }
+    exchange(&mut writer, &mut chunks, "enable", &privileged)
+        .await
+        .ok_or_else(dropped)?;
+    exchange(&mut writer, &mut chunks, "configure terminal", &config)
+        .await
+        .ok_or_else(dropped)?;
+    for command in &router.commands {
+        let answer = exchange(&mut writer, &mut chunks, command, &config)
+            .await
+            .ok_or_else(dropped)?;
+        let refusal = answer
+            .lines()
+            .map(str::trim)
+            .find(|said| said.starts_with('%'));
+        if let Some(message) = refusal {
+            return Err(RouterError::Rejected {
+                router: name.to_owned(),
+                command: command.clone(),
+                message: message.to_owned(),
+            });
+        }
+    }
+    exchange(&mut writer, &mut chunks, "end", &privileged)
+        .await
+        .ok_or_else(dropped)?;
+    let shown = exchange(&mut writer, &mut chunks, "show running-config", &privileged)
+        .await
+        .ok_or_else(dropped)?;
+    // Log out, and close our side too: the device ends the session at once.
+    if writer.write_all(b"exit\n").await.is_ok() {
+        let _ = writer.shutdown().await;
+    }
+    // Both halves gone: the session is closed.
+    drop((chunks, writer));
+    Ok(shown
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Writes `line` and returns the device's answer, taken from `chunks` up to `prompt`; `None`
+/// if the session ends first.
+async fn exchange<W, T>(writer: &mut W, chunks: &mut T, line: &str, prompt: &str) -> Option<String>
+where
+    W: AsyncWrite + Unpin,
+    T: Stream<Item = Vec<u8>> + Unpin,
+{
+    writer
+        .write_all(format!("{line}\n").as_bytes())
+        .await
+        .ok()?;
+    next_answer(chunks, prompt).await.ok()
+}
+
+/// Takes `chunks` until what they said ends with `prompt`, and returns what came before it;
+/// `Err` with all they said if they end first.
+async fn next_answer<T>(chunks: &mut T, prompt: &str) -> Result<String, String>
+where
+    T: Stream<Item = Vec<u8>> + Unpin,
+{
+    let mut said: Vec<u8> = Vec::new();
+    while !said.ends_with(prompt.as_bytes()) {
+        match chunks.next().await {
+            Some(chunk) => said.extend(chunk),
+            None => return Err(String::from_utf8_lossy(&said).into_owned()),
+        }
+    }
+    said.truncate(said.len() - prompt.len());
+    Ok(String::from_utf8_lossy(&said).into_owned())
+}
+
+/// Task 2.5: configures every router, at most `limit` at once, each in its own session opened
+/// with `connect(name)` and under its own `per_router` timeout, and returns one result per
+/// router in input order.
+///
+/// Contract: as 2.4's [`configure_bounded`]: routers start in input order, each as soon as
+/// fewer than `limit` sessions are open (`limit` must be at least 1), and a session is open
+/// from `connect` until its stream is dropped; `per_router` covers the whole session, from
+/// `connect` on, and starts when the router does; a connector error is
+/// [`RouterError::Refused`] and a session past its timeout [`RouterError::TimedOut`]; no
+/// router's failure cancels, delays or loses another.
+pub async fn configure_fleet<C, Fut, S>(
+    routers: Vec<Router>,
+    limit: usize,
+    per_router: Duration,
+    connect: C,
+) -> Vec<Result<Vec<String>, RouterError>>
+where
+    C: Fn(String) -> Fut,
+    Fut: Future<Output = io::Result<S>>,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let results = Mutex::new(routers.iter().map(|_| None).collect::<Vec<_>>());
+    let (results_ref, connect) = (&results, &connect);
+    stream::iter(routers.into_iter().enumerate())
+        .for_each_concurrent(limit, |(index, router)| async move {
+            // `for_each_concurrent` starts this router now, and its timeout with it.
+            let session = async {
+                let io =
+                    connect(router.name.clone())
+                        .await
+                        .map_err(|error| RouterError::Refused {
+                            router: router.name.clone(),
+                            reason: error.to_string(),
+                        })?;
+                configure_router(&router, io).await
+            };
+            let result = match timeout(per_router, session).await {
+                Ok(configured) => configured,
+                Err(_elapsed) => Err(RouterError::TimedOut {
+                    router: router.name.clone(),
+                    after: per_router,
+                }),
+            };
+            results_ref.lock().expect("the results are never poisoned")[index] = Some(result);
+        })
+        .await;
+    results
+        .into_inner()
+        .expect("the results are never poisoned")
+        .into_iter()
+        .map(|result| result.expect("every router has a result"))
         .collect()
 }

@@ -15,10 +15,12 @@ pub use log::log;
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::time::Duration;
 
 use futures::stream::{self, FuturesUnordered, StreamExt};
 use rand::{Rng, RngExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{sleep, timeout};
 
 /// One fetch of the seed's tasks 2.1 and 2.2: a device and how long it takes to answer.
@@ -108,7 +110,6 @@ pub fn devices_to_configure() -> Vec<Device> {
 pub fn config_time<R: Rng + ?Sized>(rng: &mut R) -> Duration {
     Duration::from_millis(rng.random_range(1000..=3000))
 }
-
 
 /// Task 2.1: fetches from `ip`, which takes `delay`, and returns `"Data from {ip}"`.
 ///
@@ -259,5 +260,271 @@ where
     results
         .into_iter()
         .map(|result| result.expect("buffer_unordered yields every device once"))
+        .collect()
+}
+
+/// One router of task 2.5: its name in the fleet (which is also its prompt, `R1>`) and the
+/// configuration lines it is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Router {
+    /// The device's name, as the connector takes it and as its prompts show it.
+    pub name: String,
+    /// The configuration lines, in the order they are sent.
+    pub commands: Vec<String>,
+}
+
+impl Router {
+    /// A router named `name` to be sent `commands`.
+    pub fn new(name: &str, commands: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            commands: commands.iter().map(|&command| command.to_owned()).collect(),
+        }
+    }
+}
+
+/// Why one router of task 2.5 has no configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouterError {
+    /// Connecting failed: the connector's error, as text.
+    Refused {
+        /// The router's name.
+        router: String,
+        /// The connector's error.
+        reason: String,
+    },
+    /// Every line of the device was busy: it said `% All lines busy` instead of its banner,
+    /// and closed.
+    Busy {
+        /// The router's name.
+        router: String,
+    },
+    /// The device answered a configuration line with an error: a line starting with `%`.
+    Rejected {
+        /// The router's name.
+        router: String,
+        /// The configuration line it rejected.
+        command: String,
+        /// The device's own error line, e.g. `% Invalid input detected at '^' marker.`.
+        message: String,
+    },
+    /// The session ended (or failed) before the device's next prompt.
+    Dropped {
+        /// The router's name.
+        router: String,
+    },
+    /// The whole session, from connecting to the last prompt, took longer than the
+    /// per-router timeout; it was abandoned.
+    TimedOut {
+        /// The router's name.
+        router: String,
+        /// The timeout it exceeded.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for RouterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RouterError::Refused { router, reason } => {
+                write!(f, "{router} refused the connection: {reason}")
+            }
+            RouterError::Busy { router } => write!(f, "{router}: all lines busy"),
+            RouterError::Rejected {
+                router,
+                command,
+                message,
+            } => write!(f, "{router} rejected `{command}`: {message}"),
+            RouterError::Dropped { router } => write!(f, "{router} dropped the session"),
+            RouterError::TimedOut { router, after } => {
+                write!(f, "{router} timed out after {:.1} s", after.as_secs_f64())
+            }
+        }
+    }
+}
+
+impl std::error::Error for RouterError {}
+
+/// Task 2.5: configures `router` over one session `io` and returns its running
+/// configuration, as `show running-config` shows it, one line each.
+///
+/// Contract: waits for each prompt before sending the next line, as a person at the console
+/// would: the banner and `{name}>`; `enable`, then `{name}#`; `configure terminal`, then
+/// `{name}(config)#`; each of `router.commands` in order, each followed by `{name}(config)#`;
+/// `end`, then `{name}#`; `show running-config`, whose lines come before `{name}#`; then
+/// `exit`. Prompts end without a newline. A device's error line starts with `%`: one before
+/// the banner means every line is busy ([`RouterError::Busy`]), one after a configuration line
+/// means that line was rejected ([`RouterError::Rejected`], and no later line is sent). A
+/// session that ends before the prompt awaited is [`RouterError::Dropped`].
+pub async fn configure_router<S>(router: &Router, io: S) -> Result<Vec<String>, RouterError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut io = io;
+    let name = &router.name;
+    let dropped = || RouterError::Dropped {
+        router: name.clone(),
+    };
+    match await_mode(&mut io, name, Mode::User).await {
+        Ok(_banner) => {}
+        Err(said) if said.lines().any(|line| line.trim().starts_with('%')) => {
+            return Err(RouterError::Busy {
+                router: name.clone(),
+            });
+        }
+        Err(_) => return Err(dropped()),
+    }
+    command(&mut io, name, "enable", Mode::Privileged)
+        .await
+        .ok_or_else(dropped)?;
+    command(&mut io, name, "configure terminal", Mode::Config)
+        .await
+        .ok_or_else(dropped)?;
+    for line in &router.commands {
+        let answer = command(&mut io, name, line, Mode::Config)
+            .await
+            .ok_or_else(dropped)?;
+        let error = answer
+            .lines()
+            .map(str::trim)
+            .find(|answered| answered.starts_with('%'));
+        if let Some(message) = error {
+            return Err(RouterError::Rejected {
+                router: name.clone(),
+                command: line.clone(),
+                message: message.to_owned(),
+            });
+        }
+    }
+    command(&mut io, name, "end", Mode::Privileged)
+        .await
+        .ok_or_else(dropped)?;
+    let shown = command(&mut io, name, "show running-config", Mode::Privileged)
+        .await
+        .ok_or_else(dropped)?;
+    // `exit` logs out: the device closes the session and answers nothing.
+    let _ = io.write_all(b"exit\n").await;
+    drop(io);
+    Ok(shown
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The mode a router's prompt shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `R1>`.
+    User,
+    /// `R1#`.
+    Privileged,
+    /// `R1(config)#`.
+    Config,
+}
+
+/// The mode `line` shows if it is a prompt of router `name`: the line starts with the name and
+/// ends with `>` (user) or `#` (privileged, or configuration after `(config)`). The banner, the
+/// answers and the running configuration never end a line that way.
+fn prompt_mode(line: &str, name: &str) -> Option<Mode> {
+    let rest = line.strip_prefix(name)?;
+    if rest.ends_with('>') {
+        Some(Mode::User)
+    } else if rest.ends_with("(config)#") {
+        Some(Mode::Config)
+    } else if rest.ends_with('#') {
+        Some(Mode::Privileged)
+    } else {
+        None
+    }
+}
+
+/// Sends `line` and returns the answer before the next prompt in `mode`; `None` if the
+/// session ends first.
+async fn command<S>(io: &mut S, name: &str, line: &str, mode: Mode) -> Option<String>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    io.write_all(format!("{line}\n").as_bytes()).await.ok()?;
+    await_mode(io, name, mode).await.ok()
+}
+
+/// Reads until the device's last, unfinished line is its prompt in `mode`, and returns what it
+/// said before that prompt; `Err` with everything it said if the session ends first.
+async fn await_mode<S>(io: &mut S, name: &str, mode: Mode) -> Result<String, String>
+where
+    S: AsyncRead + Unpin,
+{
+    let mut said = String::new();
+    let mut chunk = [0u8; 512];
+    loop {
+        let last_line = said.rsplit('\n').next().unwrap_or_default();
+        if prompt_mode(last_line, name) == Some(mode) {
+            let answer = said.len() - last_line.len();
+            said.truncate(answer);
+            return Ok(said);
+        }
+        match io.read(&mut chunk).await {
+            Ok(0) | Err(_) => return Err(said),
+            Ok(read) => said.push_str(&String::from_utf8_lossy(&chunk[..read])),
+        }
+    }
+}
+
+/// Task 2.5: configures every router, at most `limit` at once, each in its own session opened
+/// with `connect(name)` and under its own `per_router` timeout, and returns one result per
+/// router in input order.
+///
+/// Contract: as 2.4's [`configure_bounded`]: routers start in input order, each as soon as
+/// fewer than `limit` sessions are open (`limit` must be at least 1), and a session is open
+/// from `connect` until its stream is dropped; `per_router` covers the whole session, from
+/// `connect` on, and starts when the router does; a connector error is
+/// [`RouterError::Refused`] and a session past its timeout [`RouterError::TimedOut`]; no
+/// router's failure cancels, delays or loses another.
+pub async fn configure_fleet<C, Fut, S>(
+    routers: Vec<Router>,
+    limit: usize,
+    per_router: Duration,
+    connect: C,
+) -> Vec<Result<Vec<String>, RouterError>>
+where
+    C: Fn(String) -> Fut,
+    Fut: Future<Output = io::Result<S>>,
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let count = routers.len();
+    let connect = &connect;
+    let mut finishing = stream::iter(routers.into_iter().enumerate())
+        .map(|(index, router)| async move {
+            // Made when `buffer_unordered` starts this router, so its timeout starts then.
+            let session = async {
+                let io = match connect(router.name.clone()).await {
+                    Ok(io) => io,
+                    Err(error) => {
+                        return Err(RouterError::Refused {
+                            router: router.name.clone(),
+                            reason: error.to_string(),
+                        });
+                    }
+                };
+                configure_router(&router, io).await
+            };
+            let result = timeout(per_router, session)
+                .await
+                .unwrap_or(Err(RouterError::TimedOut {
+                    router: router.name.clone(),
+                    after: per_router,
+                }));
+            (index, result)
+        })
+        .buffer_unordered(limit);
+    // Each result goes straight to its router's place, whatever order they finish in.
+    let mut results: Vec<Option<Result<Vec<String>, RouterError>>> = vec![None; count];
+    while let Some((index, result)) = finishing.next().await {
+        results[index] = Some(result);
+    }
+    results
+        .into_iter()
+        .map(|result| result.expect("buffer_unordered yields every router once"))
         .collect()
 }
