@@ -3,7 +3,8 @@
 //!
 //! Only `<lab>/src/**/*.rs` is the student's; the facade (`src/sync.rs`, with the loom
 //! timeline it prints, `src/timeline.rs`), lab2's logger
-//! (`src/log.rs`) and the demo (`src/main.rs`, with `src/todo_stop.rs`) are ours, like the
+//! (`src/log.rs`) and the demo (`src/main.rs`, with `src/todo_stop.rs`, and lab2's
+//! `src/fleet_demo.rs`, which talks TCP to the fleet of fake routers) are ours, like the
 //! tests, manifests and lock file, and come from the grader's pristine copy. Symbolic links
 //! are never followed: a lab folder or `src/` that is a link is not collected, nor is a lab
 //! without a regular `src/lib.rs` (there is nothing to build), nor a file over
@@ -29,6 +30,7 @@ pub const PRISTINE_SRC_FILES: &[&str] = &[
     "log.rs",
     "main.rs",
     "todo_stop.rs",
+    "fleet_demo.rs",
 ];
 
 /// The student's files of one lab: paths relative to the lab's `src/`, with their bytes.
