@@ -6,7 +6,9 @@
 //! code can read raw memory, such as the test's evidence secret); `extern` (FFI, `extern
 //! crate`); paths into `std::process`, `std::env`, `std::fs`, `std::net`, `std::os`, and
 //! tokio's `process`, `fs`, `net` and `signal`; renaming or glob-importing one of those crate
-//! roots (which would hide those paths); `#[path]`; the `include!`
+//! roots (which would hide those paths); the crates a lab's demo depends on but its code never
+//! needs (`nix`, with processes, signals and files of its own; the `fleet` of fake routers,
+//! which only the tests and the demo talk to; `indicatif`); `#[path]`; the `include!`
 //! family, `env!`, `option_env!` and `asm!`; and, in the loom-checked labs, `std::sync`,
 //! `std::thread`, `std::cell` and `std::hint`, which would escape loom (the lab's `sync`
 //! facade has them all): that costs only the loom tier, since the real-thread tests are as
@@ -43,6 +45,24 @@ const FORBIDDEN_MODULES: &[(&str, &str)] = &[
     ("net", "the network is not part of any lab"),
     ("os", "OS-specific handles are not part of any lab"),
     ("signal", "signals are not part of any lab"),
+];
+
+/// Crates a lab's demo depends on (so a lab could name them) that no lab's code needs, and why.
+const FORBIDDEN_CRATES: &[(&str, &str)] = &[
+    (
+        "nix",
+        "it offers processes, signals and files, which are not part of any lab (the demo uses \
+         it to raise its open-file limit)",
+    ),
+    (
+        "fleet",
+        "the fleet of fake routers is the tests' and the demo's: your code reaches a device only \
+         through the session `connect` gives it",
+    ),
+    (
+        "indicatif",
+        "it is the demo's progress bar, not part of any lab",
+    ),
 ];
 
 /// Modules a loom-checked lab must take from its `sync` facade instead.
@@ -281,6 +301,13 @@ fn scan(rules: &Rules<'_>, tokens: &[TokenTree], found: &mut Found) {
                     found.lab(line(token), format!("the `{name}!` macro is not allowed"));
                 } else if ROOTS.contains(&name.as_str()) {
                     check_root(lab, &name, &tokens[i + 1..], line(token), found);
+                } else if let Some((_, why)) = FORBIDDEN_CRATES.iter().find(|(c, _)| *c == name)
+                    && names_the_crate(&tokens[..i], &tokens[i + 1..])
+                {
+                    found.lab(
+                        line(token),
+                        format!("the crate `{name}` is not allowed: {why}"),
+                    );
                 }
             }
             _ => {}
@@ -318,6 +345,21 @@ fn check_root(lab: &Lab, root: &str, after: &[TokenTree], line: usize, found: &m
         }
         _ => {}
     }
+}
+
+/// Whether an identifier, with the tokens `before` and `after` it, names an extern crate: it
+/// starts a path (`nix::`, `::nix::`, but not `crate::nix::` or `self.nix`), is renamed
+/// (`nix as n`), or is imported whole (`use nix;`).
+fn names_the_crate(before: &[TokenTree], after: &[TokenTree]) -> bool {
+    let starts_path = after.len() >= 2 && is_punct(&after[0], ':') && is_punct(&after[1], ':');
+    let renamed = after.first().is_some_and(|t| is_ident(t, "as"));
+    let used_whole = before.last().is_some_and(|t| is_ident(t, "use"));
+    let inside_a_path = match before {
+        [.., TokenTree::Ident(_), colon1, colon2] => is_punct(colon1, ':') && is_punct(colon2, ':'),
+        [.., dot] => is_punct(dot, '.'),
+        [] => false,
+    };
+    (starts_path || renamed || used_whole) && !inside_a_path
 }
 
 /// Refuses `root::module` when the policy forbids `module`.
@@ -397,6 +439,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_demo_s_crates_are_refused_but_not_a_module_or_a_field_of_the_same_name() {
+        let found = violations(
+            "lab2-async",
+            "use nix::unistd::getpid;\n\
+             fn a() { ::fleet::Fleet::new(Vec::new()); }\n\
+             use indicatif as bar;\n\
+             use nix;\n\
+             mod fleet { pub fn f() {} }\n\
+             fn b(s: &S) { crate::fleet::f(); self::fleet::f(); let _ = s.fleet; }\n",
+        );
+        assert_eq!(found.len(), 4, "{found:?}");
+        assert!(found[0].starts_with("1: the crate `nix` is not allowed"));
+        assert!(found[1].starts_with("2: the crate `fleet` is not allowed"));
+        assert!(found[2].starts_with("3: the crate `indicatif` is not allowed"));
+        assert!(found[3].starts_with("4: the crate `nix` is not allowed"));
     }
 
     #[test]
