@@ -10,17 +10,14 @@
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::task::{Context, Poll};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use fleet::{DeviceSpec, Fault, Fleet};
+use fleet::{DeviceSpec, Fault, Fleet, OnDrop};
 use indicatif::{ProgressBar, ProgressStyle};
 use lab2_async::{Router, RouterError, configure_fleet};
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::runtime::Runtime;
 
@@ -106,55 +103,15 @@ struct OpenSockets {
     peak: AtomicU64,
 }
 
-/// A TCP session, counted in `open` until it is dropped, when it moves `progress` on: its
-/// router is done.
-struct Tracked {
-    io: TcpStream,
-    progress: ProgressBar,
-    open: Arc<OpenSockets>,
-}
-
-impl Tracked {
-    fn new(io: TcpStream, progress: ProgressBar, open: Arc<OpenSockets>) -> Self {
-        let now = open.now.fetch_add(1, Ordering::SeqCst) + 1;
-        open.peak.fetch_max(now, Ordering::SeqCst);
-        Self { io, progress, open }
-    }
-}
-
-impl Drop for Tracked {
-    fn drop(&mut self) {
-        self.open.now.fetch_sub(1, Ordering::SeqCst);
-        self.progress.inc(1);
-    }
-}
-
-impl AsyncRead for Tracked {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for Tracked {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
-    }
+/// `io`, counted in `open` until it is dropped, when it moves `progress` on: its router is
+/// done.
+fn tracked(io: TcpStream, progress: ProgressBar, open: Arc<OpenSockets>) -> OnDrop<TcpStream> {
+    let now = open.now.fetch_add(1, Ordering::SeqCst) + 1;
+    open.peak.fetch_max(now, Ordering::SeqCst);
+    OnDrop::new(io, move || {
+        open.now.fetch_sub(1, Ordering::SeqCst);
+        progress.inc(1);
+    })
 }
 
 /// `cargo run -p lab2-async -- fleet`: starts a fleet on loopback and configures it with your
@@ -180,7 +137,7 @@ pub fn fleet(runtime: &Runtime, demo: &FleetDemo) {
             match TcpStream::connect(address).await {
                 Ok(io) => {
                     let _ = io.set_nodelay(true);
-                    Ok(Tracked::new(io, progress, open))
+                    Ok(tracked(io, progress, open))
                 }
                 Err(error) => {
                     progress.inc(1);

@@ -206,6 +206,9 @@ fn build_command(root: &Path, plan: &BuildPlan<'_>, target_dir: &Path) -> Comman
         .args(["build", "--keep-going", "--offline", "--locked", "--quiet"])
         .args(packages(plan.labs))
         .args(plan.targets.iter().flat_map(|target| ["--test", target]))
+        // Without the labs' `demo` feature: cargo would otherwise build each lab's demo binary
+        // beside its tests, which never run it.
+        .arg("--no-default-features")
         .arg("--message-format=json")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -160,33 +160,42 @@ struct Connections {
     peak: usize,
 }
 
-/// One open connection, counted in [`Fleet::open_connections`] until dropped.
-#[derive(Debug)]
-struct Counted(Arc<Mutex<Connections>>);
-
-impl Counted {
-    fn open(connections: &Arc<Mutex<Connections>>) -> Self {
-        let mut counts = locked(connections);
-        counts.now += 1;
-        counts.peak = counts.peak.max(counts.now);
-        Self(Arc::clone(connections))
-    }
-}
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        locked(&self.0).now -= 1;
-    }
+/// A stream that calls a function once, when it is dropped: the fleet counts an in-memory
+/// session open until its client drops it ([`Link`]), and a client can count its own sessions
+/// the same way.
+pub struct OnDrop<S> {
+    io: S,
+    on_drop: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 /// The client's end of an in-memory session: open, for the fleet's count, until dropped.
-#[derive(Debug)]
-pub struct Link {
-    io: DuplexStream,
-    _counted: Counted,
+pub type Link = OnDrop<DuplexStream>;
+
+impl<S> OnDrop<S> {
+    /// `io`, which calls `on_drop` when it is dropped.
+    pub fn new(io: S, on_drop: impl FnOnce() + Send + Sync + 'static) -> Self {
+        Self {
+            io,
+            on_drop: Some(Box::new(on_drop)),
+        }
+    }
 }
 
-impl AsyncRead for Link {
+impl<S> Drop for OnDrop<S> {
+    fn drop(&mut self) {
+        if let Some(on_drop) = self.on_drop.take() {
+            on_drop();
+        }
+    }
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for OnDrop<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnDrop").field("io", &self.io).finish()
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for OnDrop<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -196,7 +205,7 @@ impl AsyncRead for Link {
     }
 }
 
-impl AsyncWrite for Link {
+impl<S: AsyncWrite + Unpin> AsyncWrite for OnDrop<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -269,13 +278,19 @@ impl Fleet {
     /// counted open from now until the client drops it.
     pub fn connect(self: &Arc<Self>, device: &str) -> Result<Link, ConnectError> {
         let served = self.accepting(device)?;
-        let counted = Counted::open(&self.connections);
+        let closed = self.open_connection();
         let (client, server) = tokio::io::duplex(4096);
-        self.spawn_session(served, server, None);
-        Ok(Link {
-            io: client,
-            _counted: counted,
-        })
+        self.spawn_session(served, server, || {});
+        Ok(OnDrop::new(client, closed))
+    }
+
+    /// Counts one more connection open: the function returned counts it closed.
+    fn open_connection(&self) -> impl FnOnce() + Send + Sync + 'static {
+        let mut counts = locked(&self.connections);
+        counts.now += 1;
+        counts.peak = counts.peak.max(counts.now);
+        let connections = Arc::clone(&self.connections);
+        move || locked(&connections).now -= 1
     }
 
     /// What task 2.5 takes to reach a device: a function from its name to a future of an
@@ -310,8 +325,8 @@ impl Fleet {
             // Each answer is written as it is ready: no waiting on Nagle's algorithm.
             let _ = stream.set_nodelay(true);
             if let Ok(served) = self.accepting(&device) {
-                let counted = Counted::open(&self.connections);
-                self.spawn_session(served, stream, Some(counted));
+                let closed = self.open_connection();
+                self.spawn_session(served, stream, closed);
             }
         }
     }
@@ -329,16 +344,20 @@ impl Fleet {
     }
 
     /// Serves one session of `device` over `io` on a task of its own, counted in `serving`
-    /// (and, over TCP, in the open connections, as `counted`) until it ends.
-    fn spawn_session<S>(self: &Arc<Self>, device: Arc<Device>, io: S, counted: Option<Counted>)
-    where
+    /// until it ends, and then calls `ended`.
+    fn spawn_session<S>(
+        self: &Arc<Self>,
+        device: Arc<Device>,
+        io: S,
+        ended: impl FnOnce() + Send + 'static,
+    ) where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         self.serving.send_modify(|serving| *serving += 1);
         let fleet = Arc::clone(self);
         tokio::spawn(async move {
             Arc::clone(&fleet).serve(device, io).await;
-            drop(counted);
+            ended();
             fleet.serving.send_modify(|serving| *serving -= 1);
         });
     }
