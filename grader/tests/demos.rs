@@ -10,8 +10,10 @@
 //! - On the reference, whose count varies from run to run, the demo prints the seed's lines
 //!   and neither of those reasons (checked, not snapshotted).
 //!
-//! Builds go to target directories under `CARGO_TARGET_TMPDIR`, kept between runs, so that a
-//! repeated run rebuilds only what changed.
+//! The pristine demos are built in the target directory the release tests use too
+//! (`release-target`, under `CARGO_TARGET_TMPDIR`), so the dependencies are built once for
+//! both; target directories are kept between runs, so a repeated run rebuilds only what
+//! changed.
 
 mod common;
 
@@ -34,9 +36,14 @@ const ONE_BY_ONE: &str = "none could happen: the threads never ran at once";
 /// The line with the race demo's final count.
 const COUNT_LINE: &str = "Actual final counter value:";
 
-/// A target directory for this test's builds, kept between test runs.
-fn target_dir(name: &str) -> PathBuf {
+/// A folder for this test's workspaces, kept between test runs.
+fn work_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
+/// The target directory of the pristine demos' build, shared with `tests/release.rs`.
+fn target_dir() -> PathBuf {
+    work_dir("release-target")
 }
 
 /// Builds the demos (the binaries named as their packages) of `packages` in the workspace at
@@ -86,7 +93,7 @@ fn transcript(output: &Output) -> String {
 fn each_stub_demo_names_the_function_to_fill_in() {
     let root = pristine();
     let names: Vec<&str> = LABS.iter().map(|lab| lab.name).collect();
-    let demos = build_demos(&root, &names, &target_dir("demos-target"));
+    let demos = build_demos(&root, &names, &target_dir());
     for (name, demo) in names.iter().zip(demos) {
         let output = run(&demo, &root);
         insta::assert_snapshot!(format!("stub_{name}"), transcript(&output));
@@ -158,7 +165,7 @@ fn race_fixture_source(id: &str) -> String {
 /// Runs lab1-race's demo on `source` as its `src/lib.rs`, in a copy of the workspace at a
 /// fixed path named `name` (written anew each time), built into `target`.
 fn race_demo(name: &str, source: &str, target: &Path) -> Output {
-    let root = target_dir("demos").join(name);
+    let root = work_dir("demos").join(name);
     if root.exists() {
         fs::remove_dir_all(&root).unwrap();
     }
@@ -174,7 +181,9 @@ fn race_demo(name: &str, source: &str, target: &Path) -> Output {
 #[test]
 fn the_race_demo_gives_the_true_reason_for_its_count() {
     // One target directory, and one build at a time: every copy makes `debug/lab1-race`.
-    let target = target_dir("demos-race-target");
+    // Its own: this lab1-race is not the pristine one, and its binary would take the same
+    // path as the pristine demo's, which the other test runs meanwhile.
+    let target = work_dir("demos-race-target");
 
     let id = "race-threads-never-joined";
     let never_joined = race_demo(id, &race_fixture_source(id), &target);

@@ -342,7 +342,8 @@ impl std::error::Error for RouterError {}
 /// `end`, then `{name}#`; `show running-config`, whose lines come before `{name}#`; then
 /// `exit`. Prompts end without a newline. A device's error line starts with `%`: one before
 /// the banner means every line is busy ([`RouterError::Busy`]), one after a configuration line
-/// means that line was rejected ([`RouterError::Rejected`], and no later line is sent). A
+/// means that line was rejected ([`RouterError::Rejected`], and no later configuration
+/// line is sent). A
 /// session that ends before the prompt awaited is [`RouterError::Dropped`].
 pub async fn configure_router<S>(router: &Router, io: S) -> Result<Vec<String>, RouterError>
 where
