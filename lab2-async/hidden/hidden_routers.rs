@@ -145,6 +145,31 @@ async fn a_failed_router_frees_its_slot_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_connection_that_never_completes_is_cut_at_the_routers_timeout() {
+    let fleet = Fleet::new(vec![
+        faulty("R1", ms(10), Fault::Unreachable),
+        healthy("R2", ms(10)),
+    ]);
+    let routers: Vec<_> = (1..=2).map(|n| router(&format!("R{n}"), 2)).collect();
+    let (results, elapsed) = run_fleet(&fleet, &routers, 1, ms(500)).await;
+    let expected = vec![
+        Err(RouterError::TimedOut {
+            router: "R1".to_owned(),
+            after: ms(500),
+        }),
+        Ok(routers[1].commands.clone()),
+    ];
+    assert_fleet_results(
+        &results,
+        &expected,
+        "R1's connection never completes: its timeout covers connecting too, so it times out \
+         after 500 ms and R2 then takes the slot",
+    );
+    assert_session(&fleet, &routers[1], ms(500), ms(10));
+    assert_took(elapsed, ms(570), "R1's 500 ms, then R2's 70 ms session");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_rejected_line_ends_that_routers_configuration() {
     let r1 = Router::new("R1", &["hostname core", "ip routing", "router ospf 1"]);
     let fleet = Fleet::new(vec![faulty(

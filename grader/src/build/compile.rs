@@ -319,6 +319,10 @@ fn cargo(root: &Path, target_dir: &Path, profile: Profile) -> Command {
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
     if profile == Profile::Loom {
         command.env("RUSTFLAGS", "--cfg loom");
+    } else {
+        // Line tables are what a backtrace needs; full debug info only makes linking each
+        // test executable slower.
+        command.env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
     }
     command
 }

@@ -306,7 +306,10 @@ fn scan(rules: &Rules<'_>, tokens: &[TokenTree], found: &mut Found) {
                 {
                     found.lab(
                         line(token),
-                        format!("the crate `{name}` is not allowed: {why}"),
+                        format!(
+                            "the crate `{name}` is not allowed: {why} (a module of your own \
+                             needs another name)"
+                        ),
                     );
                 }
             }
@@ -347,6 +350,14 @@ fn check_root(lab: &Lab, root: &str, after: &[TokenTree], line: usize, found: &m
     }
 }
 
+/// Keywords after which a `::` starts a path at the crate root (`use ::nix`), as opposed to
+/// `crate`, `self`, `super` and `Self`, and names, after which it goes on with a path.
+const KEYWORDS_BEFORE_A_ROOT: &[&str] = &[
+    "as", "async", "await", "box", "break", "const", "continue", "dyn", "else", "enum", "extern",
+    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
+    "return", "static", "struct", "trait", "type", "unsafe", "use", "where", "while", "yield",
+];
+
 /// Whether an identifier, with the tokens `before` and `after` it, names an extern crate: it
 /// starts a path (`nix::`, `::nix::`, but not `crate::nix::` or `self.nix`), is renamed
 /// (`nix as n`), or is imported whole (`use nix;`).
@@ -355,7 +366,13 @@ fn names_the_crate(before: &[TokenTree], after: &[TokenTree]) -> bool {
     let renamed = after.first().is_some_and(|t| is_ident(t, "as"));
     let used_whole = before.last().is_some_and(|t| is_ident(t, "use"));
     let inside_a_path = match before {
-        [.., TokenTree::Ident(_), colon1, colon2] => is_punct(colon1, ':') && is_punct(colon2, ':'),
+        // `crate::nix`, `self::nix`, `a::nix`; but after a keyword (`use ::nix`, `impl ::nix`)
+        // the `::` starts a path at the crate root.
+        [.., TokenTree::Ident(segment), colon1, colon2] => {
+            is_punct(colon1, ':')
+                && is_punct(colon2, ':')
+                && !KEYWORDS_BEFORE_A_ROOT.contains(&segment.to_string().as_str())
+        }
         [.., dot] => is_punct(dot, '.'),
         [] => false,
     };
@@ -450,9 +467,12 @@ mod tests {
              use indicatif as bar;\n\
              use nix;\n\
              mod fleet { pub fn f() {} }\n\
-             fn b(s: &S) { crate::fleet::f(); self::fleet::f(); let _ = s.fleet; }\n",
+             fn b(s: &S) { crate::fleet::f(); self::fleet::f(); let _ = s.fleet; }\n\
+             use ::nix::unistd::getpid as pid;\n\
+             pub use ::fleet::Fleet as F;\n\
+             fn c() -> impl ::indicatif::ProgressBarIter {}\n",
         );
-        assert_eq!(found.len(), 4, "{found:?}");
+        assert_eq!(found.len(), 7, "{found:?}");
         assert!(found[0].starts_with("1: the crate `nix` is not allowed"));
         assert!(found[1].starts_with("2: the crate `fleet` is not allowed"));
         assert!(found[2].starts_with("3: the crate `indicatif` is not allowed"));

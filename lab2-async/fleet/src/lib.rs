@@ -26,7 +26,7 @@
 mod protocol;
 
 use std::collections::BTreeMap;
-use std::future::{Ready, ready};
+use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::Pin;
@@ -49,6 +49,10 @@ pub use protocol::{BUSY, INVALID};
 pub enum Fault {
     /// Refuses every connection.
     Refuses,
+    /// Never completes a connection, like an address nothing answers: the connector's future
+    /// of [`Fleet::connector`] never resolves. ([`Fleet::connect`], which cannot wait, and TCP
+    /// on loopback, which cannot hang, refuse it.)
+    Unreachable,
     /// Accepts a connection and never says anything.
     Silent,
     /// Rejects this configuration line with `% Invalid input detected at '^' marker.`.
@@ -79,6 +83,12 @@ impl DeviceSpec {
             session_limit: 5,
             fault: None,
         }
+    }
+
+    /// Whether connecting to it fails at once ([`Fault::Refuses`], and [`Fault::Unreachable`]
+    /// where a connection cannot wait).
+    fn refuses(&self) -> bool {
+        matches!(self.fault, Some(Fault::Refuses | Fault::Unreachable))
     }
 
     /// `count` healthy devices `R1`, `R2`, ..., each with a latency between `min` and `max`
@@ -168,8 +178,14 @@ pub struct OnDrop<S> {
     on_drop: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
+/// How many bytes an in-memory session's pipe holds each way.
+const PIPE_BYTES: usize = 8;
+
 /// The client's end of an in-memory session: open, for the fleet's count, until dropped.
 pub type Link = OnDrop<DuplexStream>;
+
+/// A connection being made by [`Fleet::connector`].
+pub type Connecting = Pin<Box<dyn Future<Output = io::Result<Link>> + Send>>;
 
 impl<S> OnDrop<S> {
     /// `io`, which calls `on_drop` when it is dropped.
@@ -279,7 +295,9 @@ impl Fleet {
     pub fn connect(self: &Arc<Self>, device: &str) -> Result<Link, ConnectError> {
         let served = self.accepting(device)?;
         let closed = self.open_connection();
-        let (client, server) = tokio::io::duplex(4096);
+        // A small pipe: a device's answer reaches the client in pieces, as TCP may deliver it,
+        // so a client must read until the prompt, not read once per line.
+        let (client, server) = tokio::io::duplex(PIPE_BYTES);
         self.spawn_session(served, server, || {});
         Ok(OnDrop::new(client, closed))
     }
@@ -295,9 +313,23 @@ impl Fleet {
 
     /// What task 2.5 takes to reach a device: a function from its name to a future of an
     /// in-memory session ([`Fleet::connect`], its error an [`io::Error`] as TCP would give).
-    pub fn connector(self: &Arc<Self>) -> impl Fn(String) -> Ready<io::Result<Link>> + use<> {
+    /// Like a TCP connect, the future connects when it is first polled, not when it is made;
+    /// for an [`Fault::Unreachable`] device it never resolves.
+    pub fn connector(self: &Arc<Self>) -> impl Fn(String) -> Connecting + use<> {
         let fleet = Arc::clone(self);
-        move |device| ready(fleet.connect(&device).map_err(io::Error::from))
+        move |device| {
+            let fleet = Arc::clone(&fleet);
+            Box::pin(async move {
+                let fault = fleet
+                    .devices
+                    .get(&device)
+                    .and_then(|d| d.spec.fault.as_ref());
+                if fault == Some(&Fault::Unreachable) {
+                    std::future::pending::<()>().await;
+                }
+                fleet.connect(&device).map_err(io::Error::from)
+            })
+        }
     }
 
     /// Listens for each device on its own loopback port; returns each device's name and
@@ -308,7 +340,7 @@ impl Fleet {
         for name in &self.order {
             let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
             let address = listener.local_addr()?;
-            if self.devices[name].spec.fault == Some(Fault::Refuses) {
+            if self.devices[name].spec.refuses() {
                 drop(listener);
             } else {
                 tokio::spawn(Arc::clone(self).accept_loop(name.clone(), listener));
@@ -337,7 +369,7 @@ impl Fleet {
             .devices
             .get(name)
             .ok_or_else(|| ConnectError::Unknown(name.to_owned()))?;
-        if device.spec.fault == Some(Fault::Refuses) {
+        if device.spec.refuses() {
             return Err(ConnectError::Refused(name.to_owned()));
         }
         Ok(Arc::clone(device))

@@ -113,6 +113,12 @@ async fn settled(fleet: &Fleet) {
     }
 }
 
+/// How to read a device's answer, for messages about a session that waits for nothing.
+const READ_TO_THE_PROMPT: &str = "read until what the device said ends with the prompt you \
+    expect: a prompt ends without a newline, so a line-by-line read (`read_line`, `lines()`) \
+    waits forever for it, and an answer may arrive in pieces, so one read per line sent falls \
+    out of step with the device";
+
 /// `run` awaited for at most an hour of virtual time; past that, the test fails with the
 /// likely reasons.
 async fn guarded<T>(what: &str, run: impl Future<Output = T>) -> T {
@@ -121,8 +127,7 @@ async fn guarded<T>(what: &str, run: impl Future<Output = T>) -> T {
         Err(_) => panic!(
             "{what} had not returned after an hour of virtual time, so something waits \
              forever: a device that never answers needs a timeout of its own \
-             (`tokio::time::timeout` around its whole session), and a prompt ends without a \
-             newline, so a line-by-line read (`read_line`, `lines()`) waits forever for it"
+             (`tokio::time::timeout` around its whole session); and {READ_TO_THE_PROMPT}"
         ),
     }
 }
@@ -152,9 +157,8 @@ pub fn assert_fleet_results(
     });
     let advice = if healthy_timed_out {
         format!(
-            "{advice}. A router that answers every line within milliseconds timed out: a \
-             prompt ends without a newline, so a line-by-line read (`read_line`, `lines()`) \
-             waits for it forever"
+            "{advice}. A router that answers every line within milliseconds timed out: \
+             {READ_TO_THE_PROMPT}"
         )
     } else {
         advice.to_owned()
