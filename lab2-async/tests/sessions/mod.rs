@@ -126,8 +126,9 @@ async fn guarded<T>(what: &str, run: impl Future<Output = T>) -> T {
         Ok(done) => done,
         Err(_) => panic!(
             "{what} had not returned after an hour of virtual time, so something waits \
-             forever: a device that never answers needs a timeout of its own \
-             (`tokio::time::timeout` around its whole session); and {READ_TO_THE_PROMPT}"
+             forever: a device that never answers, or whose connection never completes, \
+             needs a timeout of its own (`tokio::time::timeout` around its whole session, \
+             connecting included); and {READ_TO_THE_PROMPT}"
         ),
     }
 }
