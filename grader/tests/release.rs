@@ -92,6 +92,22 @@ fn the_release_builds_alone_and_fails_as_shipped() {
     }
     let toolchain = std::fs::read_to_string(root.join("rust-toolchain.toml")).unwrap();
     assert!(toolchain.contains("channel = \"1."), "{toolchain}");
+    // The pinned toolchain is never older than the rust-version the manifests declare.
+    let pinned = toolchain
+        .split("channel = \"1.")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .and_then(|minor| minor.parse::<u64>().ok())
+        .expect("a 1.N channel");
+    let declared = manifest["workspace"]["package"]["rust-version"]
+        .as_str()
+        .and_then(|version| version.split('.').nth(1))
+        .and_then(|minor| minor.parse::<u64>().ok())
+        .expect("the release's rust-version");
+    assert!(
+        pinned >= declared,
+        "rust-toolchain.toml pins 1.{pinned}, older than rust-version 1.{declared}"
+    );
 
     let build = cargo(&root, &["build", "--offline", "--locked", "--workspace"]);
     assert!(build.status.success(), "cargo build: {}", text(&build));
