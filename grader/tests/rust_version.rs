@@ -5,29 +5,35 @@
 use cargo_metadata::semver::Version;
 use cargo_metadata::{Metadata, MetadataCommand};
 
-/// The workspace's metadata, resolved from the committed lock file for every platform.
+/// The workspace's metadata, resolved from the committed lock file for every platform: offline
+/// first, online if a package only another platform uses was never downloaded here.
 fn metadata() -> Metadata {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml");
-    MetadataCommand::new()
-        .manifest_path(root)
-        .other_options(vec!["--locked".to_owned(), "--offline".to_owned()])
-        .exec()
-        .or_else(|_| {
-            MetadataCommand::new()
-                .manifest_path(root)
-                .other_options(vec!["--locked".to_owned()])
-                .exec()
-        })
+    let resolve = |options: &[&str]| {
+        MetadataCommand::new()
+            .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+            .other_options(
+                options
+                    .iter()
+                    .map(|option| option.to_string())
+                    .collect::<Vec<_>>(),
+            )
+            .exec()
+    };
+    resolve(&["--locked", "--offline"])
+        .or_else(|_| resolve(&["--locked"]))
         .expect("cargo metadata of the workspace")
 }
 
-/// `1.89` or `1.89.0` as a version.
-fn version(text: &str) -> Version {
-    let parts = text.split('.').count();
-    let full = if parts == 2 {
-        format!("{text}.0")
-    } else {
-        text.to_owned()
+/// The workspace's `[workspace.package] rust-version` (`1.89` read as `1.89.0`).
+fn declared(metadata: &Metadata) -> Version {
+    let manifest = std::fs::read_to_string(metadata.workspace_root.join("Cargo.toml")).unwrap();
+    let table: toml::Table = manifest.parse().unwrap();
+    let text = table["workspace"]["package"]["rust-version"]
+        .as_str()
+        .expect("[workspace.package] rust-version");
+    let full = match text.split('.').count() {
+        2 => format!("{text}.0"),
+        _ => text.to_owned(),
     };
     Version::parse(&full).unwrap_or_else(|error| panic!("rust-version {text}: {error}"))
 }
@@ -35,15 +41,8 @@ fn version(text: &str) -> Version {
 #[test]
 fn no_locked_package_needs_a_newer_rustc_than_declared() {
     let metadata = metadata();
-    let manifest = std::fs::read_to_string(metadata.workspace_root.join("Cargo.toml")).unwrap();
-    let table: toml::Table = manifest.parse().unwrap();
-    let declared = table["workspace"]["package"]["rust-version"]
-        .as_str()
-        .expect("[workspace.package] rust-version");
-    let declared = version(declared);
-
-    let members: Vec<_> = metadata.workspace_packages();
-    for package in &members {
+    let declared = declared(&metadata);
+    for package in metadata.workspace_packages() {
         assert_eq!(
             package.rust_version.as_ref(),
             Some(&declared),
@@ -54,19 +53,10 @@ fn no_locked_package_needs_a_newer_rustc_than_declared() {
     let too_new: Vec<String> = metadata
         .packages
         .iter()
-        .filter(|package| {
-            package
-                .rust_version
-                .as_ref()
-                .is_some_and(|needed| *needed > declared)
-        })
-        .map(|package| {
-            format!(
-                "{} {} needs rustc {}",
-                package.name,
-                package.version,
-                package.rust_version.as_ref().unwrap()
-            )
+        .filter_map(|package| {
+            let needed = package.rust_version.as_ref()?;
+            (*needed > declared)
+                .then(|| format!("{} {} needs rustc {needed}", package.name, package.version))
         })
         .collect();
     assert!(
@@ -81,11 +71,7 @@ fn no_locked_package_needs_a_newer_rustc_than_declared() {
 fn the_readmes_state_the_declared_version() {
     let metadata = metadata();
     let root = metadata.workspace_root.as_std_path();
-    let declared = metadata
-        .workspace_packages()
-        .first()
-        .and_then(|package| package.rust_version.clone())
-        .expect("a rust-version");
+    let declared = declared(&metadata);
     let short = format!("{}.{}", declared.major, declared.minor);
     for readme in ["README.md", "grader/release/README.md"] {
         let text = std::fs::read_to_string(root.join(readme)).unwrap();
