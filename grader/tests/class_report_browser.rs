@@ -138,12 +138,12 @@ const LOOM_LOST_A: &str = "loom found this interleaving, step by step: (1 preemp
     main                                thread 1\n    1                                      \
     src/lib.rs:46: took and released the lock\n   ✗  two threads adding one each ended at 1 in \
     some interleaving: the read and the write must happen under one lock (tests/loom.rs:24)\n      \
-    replay: RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom";
+    replay: cargo loom -p lab1-lock";
 const LOOM_LOST_B: &str = "loom found this interleaving, step by step: (1 preemption)\n       \
     main                                thread 2\n    1                                      \
     src/lib.rs:51: took and released the lock\n   ✗  two threads adding one each ended at 1 in \
     some interleaving: the read and the write must happen under one lock (tests/loom.rs:24)\n      \
-    replay: RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom";
+    replay: cargo loom -p lab1-lock";
 // Two panics that differ only in a temporary folder and an address.
 const POISONED_A: &str = "a thread panicked holding the lock at 0x7ffd5e8c1a20 (at \
                           /tmp/.tmpAb12Cd/lab1-lock/tests/stress.rs:30:5)";

@@ -65,7 +65,9 @@ fn the_release_builds_alone_and_fails_as_shipped() {
         "lab1-lock/src/lib.rs",
         "lab1-lock/tests/visible.rs",
         "lab1-lock/README.md",
-        "lab2-async/src/main.rs",
+        "lab2-async/demo/main.rs",
+        "support/labkit/src/sync/mod.rs",
+        "support/fleet/src/lib.rs",
     ] {
         assert!(root.join(expected).is_file(), "{expected} missing");
     }
@@ -183,7 +185,7 @@ fn shell_words(command: &str) -> Vec<String> {
 }
 
 /// `command` (environment assignments, then `cargo ...`) made to build what it would run,
-/// offline, without running it: `run` becomes `build`, `test` gets `--no-run`, and what is
+/// offline, without running it: `run` becomes `build`, `test` and `loom` get `--no-run`, and what is
 /// passed to the program after `--` is dropped. A `--release` is dropped too, except in a
 /// loom command (whose release build the timeline test shares): the code is the same, and an
 /// optimised build of every dependency of the demo costs a minute of CI. Returns the
@@ -212,10 +214,13 @@ fn check_only(command: &str) -> (Vec<(String, String)>, Vec<String>) {
             }
         })
         .collect();
-    if args.first().is_some_and(|subcommand| subcommand == "test") {
+    if args
+        .first()
+        .is_some_and(|subcommand| subcommand == "test" || subcommand == "loom")
+    {
         args.push("--no-run".to_owned());
     }
-    let loom = words[..at].iter().any(|word| word.contains("--cfg loom"));
+    let loom = args.first().is_some_and(|subcommand| subcommand == "loom");
     if !loom {
         args.retain(|word| word != "--release");
     }
@@ -239,6 +244,12 @@ fn every_command_a_lab_readme_quotes_works_in_the_release() {
         );
         for command in commands {
             let (env, args) = check_only(&command);
+            assert!(
+                env.is_empty(),
+                "{}'s README quotes `{command}`, which sets the environment as bash does: \
+                 PowerShell and cmd reject it",
+                lab.name
+            );
             let mut cargo = Command::new(env!("CARGO"));
             cargo
                 .args(&args)
@@ -266,22 +277,19 @@ fn every_command_a_lab_readme_quotes_works_in_the_release() {
 
 #[test]
 fn a_quoted_command_is_checked_not_run() {
-    let readme = "Run `cargo run -p lab1-race` or:\n\n```sh\nRUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom   # the models\ncargo run -p lab2-async -- compare\n```\nNot `git status`.\n";
+    let readme = "Run `cargo run -p lab1-race` or:\n\n```sh\ncargo loom -p lab1-lock   # the models\ncargo run -p lab2-async -- compare\n```\nNot `git status`.\n";
     let commands = quoted_commands(readme);
     assert_eq!(
         commands,
         [
             "cargo run -p lab1-race",
-            "RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom",
+            "cargo loom -p lab1-lock",
             "cargo run -p lab2-async -- compare",
         ]
     );
     let (env, args) = check_only(&commands[1]);
-    assert_eq!(env, [("RUSTFLAGS".to_owned(), "--cfg loom".to_owned())]);
-    assert_eq!(
-        args.join(" "),
-        "test --offline --release -p lab1-lock --test loom --no-run"
-    );
+    assert!(env.is_empty(), "{env:?}");
+    assert_eq!(args.join(" "), "loom --offline -p lab1-lock --no-run");
     assert_eq!(
         check_only(&commands[2]).1.join(" "),
         "build --offline -p lab2-async"
@@ -332,15 +340,8 @@ fn a_failed_loom_model_prints_in_the_release_the_timeline_the_grader_reports() {
     )
     .unwrap();
     let output = Command::new(env!("CARGO"))
-        .args([
-            "test",
-            "--offline",
-            "--release",
-            "-p",
-            "lab1-lock",
-            "--test",
-            "loom",
-        ])
+        // The replay line's own command, as a student types it.
+        .args(["loom", "--offline", "-p", "lab1-lock"])
         .arg("spin_lock_is_exclusive_in_every_interleaving")
         .current_dir(&root)
         .env(
@@ -348,7 +349,7 @@ fn a_failed_loom_model_prints_in_the_release_the_timeline_the_grader_reports() {
             // Shared with the README commands' check, which builds the same loom tests.
             Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-target"),
         )
-        .env("RUSTFLAGS", "--cfg loom")
+        .env_remove("RUSTFLAGS")
         .output()
         .expect("cargo runs");
     assert!(
@@ -367,4 +368,251 @@ fn a_failed_loom_model_prints_in_the_release_the_timeline_the_grader_reports() {
         printed, reported,
         "the release printed another timeline than the grader reports for {id}"
     );
+}
+
+/// The names of the packages `cargo tree` finds in the release at `root` for the target
+/// `triple`, for every package and dependency kind (offline first, else online).
+fn packages_for(root: &Path, triple: &str) -> Vec<String> {
+    let tree = |offline: bool| {
+        let mut args = vec![
+            "tree",
+            "--workspace",
+            "--target",
+            triple,
+            "-e",
+            "normal,build,dev",
+            "--prefix",
+            "none",
+        ];
+        if offline {
+            args.push("--offline");
+        }
+        cargo(root, &args)
+    };
+    let mut output = tree(true);
+    if !output.status.success() {
+        output = tree(false);
+    }
+    assert!(
+        output.status.success(),
+        "cargo tree --target {triple} fails: {}",
+        text(&output)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Paths in a source file that reach a unix-only API (`std::os::unix`, `nix`) outside an item,
+/// statement or expression under `#[cfg(unix)]`, each with its line.
+#[derive(Default)]
+struct UnixOnly {
+    found: Vec<(usize, String)>,
+}
+
+impl UnixOnly {
+    fn is_unix_only(attrs: &[syn::Attribute]) -> bool {
+        attrs.iter().any(|attr| {
+            attr.path().is_ident("cfg") && {
+                let tokens = attr.meta.require_list().map(|list| list.tokens.to_string());
+                tokens.is_ok_and(|tokens| tokens == "unix" || tokens == "target_family = \"unix\"")
+            }
+        })
+    }
+
+    fn check(&mut self, segments: &[String], line: usize) {
+        let unix = segments.len() >= 3
+            && matches!(segments[0].as_str(), "std" | "core")
+            && segments[1] == "os"
+            && segments[2] == "unix";
+        if unix || segments.first().is_some_and(|first| first == "nix") {
+            self.found.push((line, segments.join("::")));
+        }
+    }
+}
+
+impl<'ast> syn::visit::Visit<'ast> for UnixOnly {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        let attrs = match item {
+            syn::Item::Fn(item) => &item.attrs,
+            syn::Item::Use(item) => &item.attrs,
+            syn::Item::Mod(item) => &item.attrs,
+            syn::Item::Impl(item) => &item.attrs,
+            syn::Item::Struct(item) => &item.attrs,
+            syn::Item::Enum(item) => &item.attrs,
+            syn::Item::Const(item) => &item.attrs,
+            syn::Item::Static(item) => &item.attrs,
+            _ => &Vec::new(),
+        };
+        if !Self::is_unix_only(attrs) {
+            syn::visit::visit_item(self, item);
+        }
+    }
+
+    fn visit_impl_item_fn(&mut self, item: &'ast syn::ImplItemFn) {
+        if !Self::is_unix_only(&item.attrs) {
+            syn::visit::visit_impl_item_fn(self, item);
+        }
+    }
+
+    fn visit_stmt(&mut self, stmt: &'ast syn::Stmt) {
+        let attrs = match stmt {
+            syn::Stmt::Local(local) => &local.attrs,
+            syn::Stmt::Macro(mac) => &mac.attrs,
+            _ => &Vec::new(),
+        };
+        if !Self::is_unix_only(attrs) {
+            syn::visit::visit_stmt(self, stmt);
+        }
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let segments: Vec<String> = path
+            .segments
+            .iter()
+            .map(|segment| segment.ident.to_string())
+            .collect();
+        let line = path
+            .segments
+            .first()
+            .map_or(0, |segment| segment.ident.span().start().line);
+        self.check(&segments, line);
+        syn::visit::visit_path(self, path);
+    }
+
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        fn walk(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut UnixOnly) {
+            match tree {
+                syn::UseTree::Path(path) => {
+                    prefix.push(path.ident.to_string());
+                    out.check(prefix, path.ident.span().start().line);
+                    walk(&path.tree, prefix, out);
+                    prefix.pop();
+                }
+                syn::UseTree::Name(name) => {
+                    prefix.push(name.ident.to_string());
+                    out.check(prefix, name.ident.span().start().line);
+                    prefix.pop();
+                }
+                syn::UseTree::Rename(rename) => {
+                    prefix.push(rename.ident.to_string());
+                    out.check(prefix, rename.ident.span().start().line);
+                    prefix.pop();
+                }
+                syn::UseTree::Group(group) => {
+                    for tree in &group.items {
+                        walk(tree, prefix, out);
+                    }
+                }
+                syn::UseTree::Glob(_) => out.check(prefix, 0),
+            }
+        }
+        walk(&item.tree, &mut Vec::new(), self);
+    }
+}
+
+#[test]
+fn the_unix_only_scan_sees_what_is_outside_cfg_unix() {
+    let source = "use std::os::unix::fs::symlink;\n\
+                  #[cfg(unix)]\nuse nix::unistd::getpid;\n\
+                  #[cfg(unix)]\nfn a() { nix::unistd::getpid(); }\n\
+                  fn b() { let _ = ::nix::unistd::getpid(); }\n\
+                  fn c() { #[cfg(unix)] let _ = std::os::unix::process::parent_id(); }\n\
+                  use std::os::{windows, unix as u};\n";
+    let mut scan = UnixOnly::default();
+    syn::visit::Visit::visit_file(&mut scan, &syn::parse_file(source).unwrap());
+    let lines: Vec<usize> = scan.found.iter().map(|(line, _)| *line).collect();
+    assert_eq!(lines, [1, 1, 1, 6, 8], "{:?}", scan.found);
+}
+
+#[test]
+fn the_release_builds_on_windows_macos_and_linux() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("release");
+    grader::package::release::write_release(&pristine(), &root).unwrap();
+
+    // No symbolic link: a Windows clone would turn it into a text file.
+    for entry in WalkDir::new(&root) {
+        let entry = entry.unwrap();
+        assert!(
+            !entry.path_is_symlink(),
+            "{} is a symbolic link",
+            entry.path().display()
+        );
+    }
+    // No crate only unix has, for Windows or macOS; Linux is where the tests run.
+    for triple in ["x86_64-pc-windows-msvc", "aarch64-apple-darwin"] {
+        let packages = packages_for(&root, triple);
+        assert!(
+            packages.iter().any(|name| name == "tokio"),
+            "cargo tree --target {triple} lists no tokio: {packages:?}"
+        );
+        if triple.contains("windows") {
+            assert!(
+                !packages.iter().any(|name| name == "nix"),
+                "the release pulls in `nix` (unix only) for {triple}"
+            );
+        }
+    }
+    // No source file reaches a unix-only API outside `#[cfg(unix)]`.
+    let mut scanned = 0;
+    for entry in WalkDir::new(&root) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|ext| ext != "rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(entry.path()).unwrap();
+        let file = syn::parse_file(&source)
+            .unwrap_or_else(|error| panic!("{}: {error}", entry.path().display()));
+        let mut scan = UnixOnly::default();
+        syn::visit::Visit::visit_file(&mut scan, &file);
+        assert!(
+            scan.found.is_empty(),
+            "{} uses unix-only APIs outside #[cfg(unix)]: {:?}",
+            entry.path().display(),
+            scan.found
+        );
+        scanned += 1;
+    }
+    assert!(scanned >= 30, "only {scanned} source files scanned");
+}
+
+#[test]
+fn the_classroom_workflow_runs_every_visible_test_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("release");
+    grader::package::release::write_release(&pristine(), &root).unwrap();
+    let workflow = std::fs::read_to_string(root.join(".github/workflows/classroom.yml")).unwrap();
+    let mut labs = 0;
+    for entry in std::fs::read_dir(&root).unwrap() {
+        let lab = entry.unwrap().path();
+        let tests = lab.join("tests");
+        if !tests.is_dir() || !lab.join("src/lib.rs").is_file() {
+            continue;
+        }
+        let name = lab.file_name().unwrap().to_str().unwrap();
+        if name == "support" {
+            continue;
+        }
+        // Every test target cargo finds in `tests/`, but the loom models and the stress tests.
+        let mut targets: Vec<String> = std::fs::read_dir(&tests)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "rs"))
+            .map(|path| path.file_stem().unwrap().to_str().unwrap().to_owned())
+            .filter(|target| target != "loom" && target != "stress")
+            .collect();
+        targets.sort();
+        let command: String = targets.iter().map(|t| format!(" --test {t}")).collect();
+        assert!(
+            workflow.contains(&format!(
+                "command: cargo test --locked -p {name}{command}\n"
+            )),
+            "the workflow does not run {name}'s{command}:\n{workflow}"
+        );
+        labs += 1;
+    }
+    assert_eq!(labs, grader::intake::catalog::LABS.len(), "{workflow}");
 }

@@ -4,8 +4,8 @@
 use std::sync::{Arc, mpsc};
 use std::thread;
 
-use lab1_lock::sync::probe;
 use lab1_lock::{SpinLock, run_locked};
+use labkit::sync::probe;
 
 /// Asserts that `work` counted `total`, exactly the `made` increments it made, and otherwise
 /// says which way it is off and where to look.
@@ -15,7 +15,7 @@ fn assert_counted(work: &str, total: usize, made: usize) {
         total >= made,
         "{work} gave {total}: lost {} updates. Is the read and the write inside one critical \
          section (one `lock()` held for both), and does `run_locked` join every thread before \
-         reading? `RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom` \
+         reading? `cargo loom -p lab1-lock` \
          shows, step by step, an interleaving that loses one",
         made - total
     );

@@ -8,15 +8,13 @@
 // once your code uses it, the compiler warns that the expectation is unfulfilled, and you
 // delete that attribute.
 
-pub mod sync;
-
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 
-use sync::cell::{MutPtr, UnsafeCell};
+use labkit::sync::cell::{MutPtr, UnsafeCell};
 #[expect(unused_imports, reason = "delete this once your code uses it")]
-use sync::{Arc, Ordering, hint, thread};
-use sync::{AtomicBool, Mutex};
+use labkit::sync::{Arc, Ordering, hint, thread};
+use labkit::sync::{AtomicBool, Mutex};
 
 /// Threads the demo starts, as in the seed (`num_threads_fixed`).
 pub const NUM_THREADS: usize = 5;

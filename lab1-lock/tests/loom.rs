@@ -1,11 +1,12 @@
 //! Loom models of Lab 1.2: prove, over every interleaving, that both locks lose no update (and
 //! that `run_locked` really runs its threads concurrently) and that the spin lock never lets
 //! two guards touch the value at once. Run with
-//! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-lock --test loom`.
+//! `cargo loom -p lab1-lock`.
 #![cfg(loom)]
 
-use lab1_lock::sync::{Arc, thread, timeline};
 use lab1_lock::{SpinLock, run_locked};
+use labkit::sync::{Arc, thread};
+use labkit::timeline;
 
 #[test]
 fn locked_counter_loses_no_update_in_any_interleaving() {
@@ -31,7 +32,7 @@ fn locked_counter_loses_no_update_in_any_interleaving() {
     assert!(
         explored > 1,
         "loom found a single interleaving of `run_locked(2, 1)`, so nothing ran concurrently: \
-         it must start `threads` threads (from `crate::sync::thread`) that each call \
+         it must start `threads` threads (from `labkit::sync::thread`) that each call \
          `increment` through the shared counter, not compute the total"
     );
 }

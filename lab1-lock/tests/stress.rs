@@ -16,8 +16,8 @@ fn assert_counted(work: &str, total: usize, made: usize) {
     assert!(
         total >= made,
         "{work} gave {total}: lost {} updates. Is the read and the write inside one critical \
-         section (one `lock()` held for both)? `RUSTFLAGS=\"--cfg loom\" cargo test --release \
-         -p lab1-lock --test loom` shows the interleaving that loses one",
+         section (one `lock()` held for both)? `cargo loom -p lab1-lock` shows \
+         the interleaving that loses one",
         made - total
     );
     assert!(

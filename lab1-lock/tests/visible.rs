@@ -1,8 +1,8 @@
 //! Visible tests of Lab 1.2 on real threads. Run them with `cargo test -p lab1-lock`.
 #![cfg(not(loom))]
 
-use lab1_lock::sync::probe;
 use lab1_lock::{LockedCounter, SpinLock, run_locked};
+use labkit::sync::probe;
 
 #[test]
 fn locked_counter_adds_one_per_increment() {

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use lab1_queue::sync::probe;
 use lab1_queue::{TaskQueue, worker};
+use labkit::sync::probe;
 use todo::is_todo;
 
 #[test]

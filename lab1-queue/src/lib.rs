@@ -9,13 +9,11 @@
 // once your code uses it, the compiler warns that the expectation is unfulfilled, and you
 // delete that attribute.
 
-pub mod sync;
-
 use std::collections::VecDeque;
 
 #[expect(unused_imports, reason = "delete this once your code uses it")]
-use sync::{Arc, thread};
-use sync::{Condvar, Mutex, MutexGuard};
+use labkit::sync::{Arc, thread};
+use labkit::sync::{Condvar, Mutex, MutexGuard};
 
 /// The seed's `num_tasks_to_produce`.
 pub const NUM_TASKS: usize = 10;

@@ -5,7 +5,7 @@
 //! fails a model in which every thread is blocked), and that `join` never returns before the
 //! last item is done; and that `run_pipeline` applies each task exactly once and returns each
 //! worker's count. Run with
-//! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-queue --test loom`.
+//! `cargo loom -p lab1-queue`.
 #![cfg(loom)]
 
 // A plain std atomic: the count is checked, not explored; the worker yields to loom before
@@ -13,7 +13,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lab1_queue::TaskQueue;
-use lab1_queue::sync::{Arc, thread, timeline};
+use labkit::sync::{Arc, thread};
+use labkit::timeline;
 
 /// The bit an item sets when applied: applying one twice carries into the next bit, and shows.
 fn bit(item: char) -> usize {

@@ -43,8 +43,8 @@ fn the_seed_pipeline_applies_every_task_exactly_once() {
     assert_eq!(
         tasks, expected,
         "every configuration must be applied exactly once: one missing means an item was \
-         lost, one twice means two workers got the same item. `RUSTFLAGS=\"--cfg loom\" cargo \
-         test --release -p lab1-queue --test loom` shows, step by step, an interleaving that \
+         lost, one twice means two workers got the same item. `cargo loom -p lab1-queue` \
+         shows, step by step, an interleaving that \
          does it"
     );
 }
@@ -84,7 +84,7 @@ fn many_producers_and_getters_lose_nothing() {
         total.load(Ordering::SeqCst),
         expected,
         "the 600 items taken do not add up to the 600 put: items were lost or duplicated. \
-         `RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-queue --test loom` shows, step \
+         `cargo loom -p lab1-queue` shows, step \
          by step, an interleaving that does it"
     );
 }

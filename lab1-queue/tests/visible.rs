@@ -8,7 +8,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use lab1_queue::TaskQueue;
-use lab1_queue::sync::probe;
+use labkit::sync::probe;
 use todo::is_todo;
 
 /// How long a test gives a thread to go to sleep in a wait (it takes microseconds).

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::thread;
 
-use lab1_race::sync::probe;
 use lab1_race::{ITERATIONS_PER_THREAD, RacyCounter, run_threads};
+use labkit::sync::probe;
 
 #[test]
 fn zero_threads_count_nothing() {

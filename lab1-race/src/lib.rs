@@ -8,11 +8,9 @@
 // once your code uses it, the compiler warns that the expectation is unfulfilled, and you
 // delete that attribute.
 
-pub mod sync;
-
 #[expect(unused_imports, reason = "delete this once your code uses it")]
-use sync::{Arc, thread};
-use sync::{AtomicUsize, Ordering};
+use labkit::sync::{Arc, thread};
+use labkit::sync::{AtomicUsize, Ordering};
 
 /// Threads the demo starts, as in the seed (`num_threads`).
 pub const NUM_THREADS: usize = 5;

@@ -1,6 +1,6 @@
 //! Loom model of Lab 1.1: proves, over every interleaving, that the racy counter can lose an
 //! update and that nothing else can happen. Run with
-//! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-race --test loom`; add `-- --ignored`
+//! `cargo loom -p lab1-race`; add `-- --ignored`
 //! to see, step by step, an interleaving that loses an update.
 #![cfg(loom)]
 
@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lab1_race::run_threads;
-use lab1_race::sync::timeline;
+use labkit::timeline;
 
 #[test]
 fn some_interleaving_loses_an_update() {

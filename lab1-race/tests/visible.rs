@@ -7,8 +7,8 @@ use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use lab1_race::sync::probe;
 use lab1_race::{RacyCounter, run_threads};
+use labkit::sync::probe;
 
 /// Runs `run_threads(threads, iterations, pause)` and checks that it joined every thread it
 /// started, so that what it returns was counted by threads that have all finished.

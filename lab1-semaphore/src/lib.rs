@@ -8,11 +8,9 @@
 // once your code uses it, the compiler warns that the expectation is unfulfilled, and you
 // delete that attribute.
 
-pub mod sync;
-
 #[expect(unused_imports, reason = "delete this once your code uses it")]
-use sync::{Arc, thread};
-use sync::{Condvar, Mutex, MutexGuard};
+use labkit::sync::{Arc, thread};
+use labkit::sync::{Condvar, Mutex, MutexGuard};
 
 /// The seed's `max_concurrent_connections`.
 pub const MAX_CONCURRENT_CONNECTIONS: usize = 3;

@@ -1,12 +1,13 @@
 //! Loom model of Lab 1.3: proves, over every interleaving of 3 threads sharing 2 permits, that
 //! no more than 2 are ever inside and that no interleaving deadlocks (loom fails a model in
 //! which every thread is blocked). Run with
-//! `RUSTFLAGS="--cfg loom" cargo test --release -p lab1-semaphore --test loom`.
+//! `cargo loom -p lab1-semaphore`.
 #![cfg(loom)]
 
 // A plain std atomic: the count is checked, not explored (loom runs one thread at a time).
-use lab1_semaphore::sync::{Arc, thread, timeline};
 use lab1_semaphore::{Semaphore, connect_all};
+use labkit::sync::{Arc, thread};
+use labkit::timeline;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 const PERMITS: usize = 2;

@@ -8,8 +8,8 @@ use std::time::Duration;
 mod gate;
 
 use gate::gated_connect;
-use lab1_semaphore::sync::probe;
 use lab1_semaphore::{MAX_CONCURRENT_CONNECTIONS, Semaphore, connect_all, device_ips};
+use labkit::sync::probe;
 
 /// How long a test waits for something that a correct semaphore does at once, before it
 /// says what never happened.

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use lab2_async::log::record;
 use lab2_async::{
     ConfigError, Device, Fetch, config_time, configure_all, configure_bounded, fetch_concurrently,
     fetch_sequentially,
 };
+use labkit::log::record;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::time::Instant;

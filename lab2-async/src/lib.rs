@@ -13,9 +13,8 @@
 // once your code uses it, the compiler warns that the expectation is unfulfilled, and you
 // delete that attribute.
 
-pub mod log;
-
-pub use log::log;
+#[expect(unused_imports, reason = "delete this once your code uses it")]
+use labkit::log::log;
 
 use std::fmt;
 use std::future::Future;

@@ -1,7 +1,7 @@
 //! Visible tests of task 2.5: configuring a fleet of fake routers. Run them with
 //! `cargo test -p lab2-async --test routers`.
 //!
-//! Each test starts its own fleet (`lab2-async/fleet`) and hands your code its connector. The
+//! Each test starts its own fleet (`support/fleet`) and hands your code its connector. The
 //! devices keep the evidence: every line they were sent and when, and how many sessions were
 //! ever open at once. All but the last test run in memory on tokio's paused clock, so every
 //! moment is exact; the last one talks real TCP on 127.0.0.1.

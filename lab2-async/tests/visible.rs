@@ -15,12 +15,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lab2_async::log::record;
 use lab2_async::{
     ConfigError, Device, Fetch, concurrent_fetches, config_time, configure_all, configure_bounded,
     configure_device, devices_to_configure, fetch_concurrently, fetch_sequentially,
     sequential_fetches, simulate_network_fetch,
 };
+use labkit::log::record;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use tokio::time::Instant;

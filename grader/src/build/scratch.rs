@@ -1,7 +1,7 @@
 //! Stage 2, build: the scratch workspace in which the labs of one submission are built.
 //!
-//! It is a copy of the grader's pristine workspace (manifests, lock file, facades, tests,
-//! hidden tests) in which only the graded labs' student files are replaced by the
+//! It is a copy of the grader's pristine workspace (manifests, lock file, the support crates,
+//! tests, hidden tests) in which only the graded labs' `src/` folders are replaced by the
 //! submission's, and in which every test body of those labs reports
 //! [`evidence`] of its end. It lives in the build cache at a fixed path
 //! ([`BuildWorkspace`](crate::build::compile::BuildWorkspace)), so that rustc's incremental cache
@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 
 use crate::build::evidence;
 use crate::intake::catalog::test_files;
-use crate::intake::collect::{PRISTINE_SRC_FILES, Sources};
+use crate::intake::collect::Sources;
 use crate::intake::tree::{self, Kind, Links};
 
 /// Top-level entries of the pristine workspace never copied: build output, history, and the
@@ -42,25 +42,11 @@ pub fn prepare(
     Ok(())
 }
 
-/// In the lab folder `lab_dir`, replaces the student files under `src/` with `sources` and
+/// In the lab folder `lab_dir`, replaces the whole of `src/` with `sources` and
 /// rewrites the test files to report evidence with `secret`.
 fn overlay(lab_dir: &Path, sources: &Sources, secret: &str) -> Result<()> {
     let src = lab_dir.join("src");
-    for entry in fs::read_dir(&src)? {
-        let path = entry?.path();
-        let keep = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| PRISTINE_SRC_FILES.contains(&name));
-        if keep {
-            continue;
-        }
-        if path.is_dir() {
-            fs::remove_dir_all(&path)?;
-        } else {
-            fs::remove_file(&path)?;
-        }
-    }
+    fs::remove_dir_all(&src).with_context(|| format!("cannot empty {}", src.display()))?;
     for (relative, bytes) in &sources.files {
         let path = src.join(relative);
         if let Some(folder) = path.parent() {

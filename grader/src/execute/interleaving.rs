@@ -1,12 +1,12 @@
 //! The interleaving a failed loom model found, as the lab's own timeline prints it.
 //!
-//! Every loom model of the labs runs through the facade's `sync::timeline::model`, which,
+//! Every loom model of the labs runs through the support crate's `labkit::timeline::model`, which,
 //! when the model fails, prints the shortest failing interleaving as a timeline: one column
 //! per thread, each step at the student's `file:line`, a last row naming the mistake, and a
 //! replay command. The grader takes that block out of the test's output as it is: the text a
-//! student reads in the report is the text `cargo test --test loom` shows them.
+//! student reads in the report is the text `cargo loom` shows them.
 
-/// The first line of a timeline: `HEADER` of `lab1-semaphore/src/timeline.rs` (the corpus
+/// The first line of a timeline: `HEADER` of `support/labkit/src/timeline.rs` (the corpus
 /// test fails if they part).
 pub const HEADER: &str = "loom found this interleaving, step by step:";
 
@@ -52,7 +52,7 @@ loom found this interleaving, step by step: (at most 1 preemption)
        main      thread 1
     1  src/lib.rs:3: took the lock
    ✗  boom (tests/loom.rs:9)
-      replay: RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom t -- --exact
+      replay: cargo loom -p lab1-lock t -- --exact
 
 thread 't' panicked at tests/loom.rs:9:5:
 boom
@@ -61,8 +61,7 @@ boom
             timeline(output).unwrap(),
             "loom found this interleaving, step by step: (at most 1 preemption)\n       main      \
              thread 1\n    1  src/lib.rs:3: took the lock\n   ✗  boom (tests/loom.rs:9)\n      \
-             replay: RUSTFLAGS=\"--cfg loom\" cargo test --release -p lab1-lock --test loom t -- \
-             --exact"
+             replay: cargo loom -p lab1-lock t -- --exact"
         );
     }
 

@@ -21,9 +21,11 @@ pub struct Lab {
     pub allows_unsafe: bool,
 }
 
-/// Crates of the kit that live in a lab's folder and go with it to students, but are no
-/// student's to change: Lab 2.5's fleet of fake routers.
-pub const KIT_CRATES: &[&str] = &["lab2-async/fleet"];
+/// The support crates every lab builds on, which go to students with the labs but are no
+/// student's to change (the grader always builds against its own copy): the `sync` facade with
+/// the loom timeline, the demos' todo stop and Lab 2's log (`labkit`), and Lab 2.5's fleet of
+/// fake routers.
+pub const KIT_CRATES: &[&str] = &["support/labkit", "support/fleet"];
 
 /// Every lab, in the order the course takes them.
 pub const LABS: &[Lab] = &[

@@ -1,11 +1,9 @@
 //! Stage 1, intake: find the workspace handed in, and take a submission's student files of
 //! one lab, and nothing else.
 //!
-//! Only `<lab>/src/**/*.rs` is the student's; the facade (`src/sync.rs`, with the loom
-//! timeline it prints, `src/timeline.rs`), lab2's logger
-//! (`src/log.rs`) and the demo (`src/main.rs`, with `src/todo_stop.rs`, and lab2's
-//! `src/fleet_demo.rs`, which talks TCP to the fleet of fake routers) are ours, like the
-//! tests, manifests and lock file, and come from the grader's pristine copy. Symbolic links
+//! `<lab>/src/**/*.rs` is the student's, whole, whatever the files are named; everything else
+//! (the support crates under `support/`, the demos under `<lab>/demo/`, the tests, manifests
+//! and lock file) is ours and comes from the grader's pristine copy. Symbolic links
 //! are never followed: a lab folder or `src/` that is a link is not collected, nor is a lab
 //! without a regular `src/lib.rs` (there is nothing to build), nor a file over
 //! [`MAX_FILE_BYTES`].
@@ -22,16 +20,6 @@ use walkdir::WalkDir;
 
 use crate::intake::catalog::{LABS, lab};
 use crate::intake::unzip;
-
-/// Files under `src/` that always come from the pristine copy.
-pub const PRISTINE_SRC_FILES: &[&str] = &[
-    "sync.rs",
-    "timeline.rs",
-    "log.rs",
-    "main.rs",
-    "todo_stop.rs",
-    "fleet_demo.rs",
-];
 
 /// The student's files of one lab: paths relative to the lab's `src/`, with their bytes.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -280,11 +268,8 @@ pub fn collect(submission: &Path, lab: &str) -> Result<Sources, CollectError> {
         let under_src = path
             .strip_prefix(&src)
             .expect("walkdir stays under its root");
-        let is_student_rs = entry.file_type().is_file()
-            && path.extension().is_some_and(|ext| ext == "rs")
-            && !PRISTINE_SRC_FILES
-                .iter()
-                .any(|pristine| under_src == Path::new(pristine));
+        let is_student_rs =
+            entry.file_type().is_file() && path.extension().is_some_and(|ext| ext == "rs");
         if !is_student_rs {
             continue;
         }

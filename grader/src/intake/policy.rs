@@ -6,13 +6,13 @@
 //! code can read raw memory, such as the test's evidence secret); `extern` (FFI, `extern
 //! crate`); paths into `std::process`, `std::env`, `std::fs`, `std::net`, `std::os`, and
 //! tokio's `process`, `fs`, `net` and `signal`; renaming or glob-importing one of those crate
-//! roots (which would hide those paths); the crates a lab's demo depends on but its code never
-//! needs (`nix`, with processes, signals and files of its own; the `fleet` of fake routers,
-//! which only the tests and the demo talk to; `indicatif`); `#[path]`; the `include!`
-//! family, `env!`, `option_env!` and `asm!`; and, in the loom-checked labs, `std::sync`,
-//! `std::thread`, `std::cell` and `std::hint`, which would escape loom (the lab's `sync`
-//! facade has them all): that costs only the loom tier, since the real-thread tests are as
-//! sound with std's own.
+//! roots (which would hide those paths); `#[path]`; the `include!` family, `env!`,
+//! `option_env!` and `asm!`; and, in the loom-checked labs, `std::sync`, `std::thread`,
+//! `std::cell` and `std::hint`, which would escape loom (the facade `labkit::sync` has them
+//! all): that costs only the loom tier, since the real-thread tests are as sound with std's
+//! own. No crate is refused by name: the demos' own crates (`nix`, `indicatif`, `clap`, the
+//! fleet) are optional, behind the `demo` feature the grader builds without, so lab code
+//! cannot reach them at all.
 //!
 //! Items under `#[cfg(test)]` are not read: the grader never compiles them. The stub's
 //! `unsafe` constructs are compared token by token, without their semicolons, so that their
@@ -47,25 +47,7 @@ const FORBIDDEN_MODULES: &[(&str, &str)] = &[
     ("signal", "signals are not part of any lab"),
 ];
 
-/// Crates a lab's demo depends on (so a lab could name them) that no lab's code needs, and why.
-const FORBIDDEN_CRATES: &[(&str, &str)] = &[
-    (
-        "nix",
-        "it offers processes, signals and files, which are not part of any lab (the demo uses \
-         it to raise its open-file limit)",
-    ),
-    (
-        "fleet",
-        "the fleet of fake routers is the tests' and the demo's: your code reaches a device only \
-         through the session `connect` gives it",
-    ),
-    (
-        "indicatif",
-        "it is the demo's progress bar, not part of any lab",
-    ),
-];
-
-/// Modules a loom-checked lab must take from its `sync` facade instead.
+/// Modules a loom-checked lab must take from the facade `labkit::sync` instead.
 const FACADE_MODULES: &[&str] = &["sync", "thread", "cell", "hint"];
 
 /// Macros no lab needs.
@@ -301,16 +283,6 @@ fn scan(rules: &Rules<'_>, tokens: &[TokenTree], found: &mut Found) {
                     found.lab(line(token), format!("the `{name}!` macro is not allowed"));
                 } else if ROOTS.contains(&name.as_str()) {
                     check_root(lab, &name, &tokens[i + 1..], line(token), found);
-                } else if let Some((_, why)) = FORBIDDEN_CRATES.iter().find(|(c, _)| *c == name)
-                    && names_the_crate(&tokens[..i], &tokens[i + 1..])
-                {
-                    found.lab(
-                        line(token),
-                        format!(
-                            "the crate `{name}` is not allowed: {why} (a module of your own \
-                             needs another name)"
-                        ),
-                    );
                 }
             }
             _ => {}
@@ -350,35 +322,6 @@ fn check_root(lab: &Lab, root: &str, after: &[TokenTree], line: usize, found: &m
     }
 }
 
-/// Keywords after which a `::` starts a path at the crate root (`use ::nix`), as opposed to
-/// `crate`, `self`, `super` and `Self`, and names, after which it goes on with a path.
-const KEYWORDS_BEFORE_A_ROOT: &[&str] = &[
-    "as", "async", "await", "box", "break", "const", "continue", "dyn", "else", "enum", "extern",
-    "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref",
-    "return", "static", "struct", "trait", "type", "unsafe", "use", "where", "while", "yield",
-];
-
-/// Whether an identifier, with the tokens `before` and `after` it, names an extern crate: it
-/// starts a path (`nix::`, `::nix::`, but not `crate::nix::` or `self.nix`), is renamed
-/// (`nix as n`), or is imported whole (`use nix;`).
-fn names_the_crate(before: &[TokenTree], after: &[TokenTree]) -> bool {
-    let starts_path = after.len() >= 2 && is_punct(&after[0], ':') && is_punct(&after[1], ':');
-    let renamed = after.first().is_some_and(|t| is_ident(t, "as"));
-    let used_whole = before.last().is_some_and(|t| is_ident(t, "use"));
-    let inside_a_path = match before {
-        // `crate::nix`, `self::nix`, `a::nix`; but after a keyword (`use ::nix`, `impl ::nix`)
-        // the `::` starts a path at the crate root.
-        [.., TokenTree::Ident(segment), colon1, colon2] => {
-            is_punct(colon1, ':')
-                && is_punct(colon2, ':')
-                && !KEYWORDS_BEFORE_A_ROOT.contains(&segment.to_string().as_str())
-        }
-        [.., dot] => is_punct(dot, '.'),
-        [] => false,
-    };
-    (starts_path || renamed || used_whole) && !inside_a_path
-}
-
 /// Refuses `root::module` when the policy forbids `module`.
 fn check_module(lab: &Lab, root: &str, module: &str, line: usize, found: &mut Found) {
     if let Some((_, why)) = FORBIDDEN_MODULES.iter().find(|(name, _)| *name == module) {
@@ -387,9 +330,9 @@ fn check_module(lab: &Lab, root: &str, module: &str, line: usize, found: &mut Fo
         found.loom_tier(
             line,
             format!(
-                "`{root}::{module}` bypasses the lab's `sync` facade and would escape loom: take \
-                 it from the lab's `sync` module (`crate::sync`), which is std's on real threads \
-                 and loom's under the model checker; the loom tier is refused until then"
+                "`{root}::{module}` bypasses the `sync` facade and would escape loom: take it \
+                 from `labkit::sync`, which is std's on real threads and loom's under the model \
+                 checker; the loom tier is refused until then"
             ),
         );
     }
@@ -456,27 +399,6 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn the_demo_s_crates_are_refused_but_not_a_module_or_a_field_of_the_same_name() {
-        let found = violations(
-            "lab2-async",
-            "use nix::unistd::getpid;\n\
-             fn a() { ::fleet::Fleet::new(Vec::new()); }\n\
-             use indicatif as bar;\n\
-             use nix;\n\
-             mod fleet { pub fn f() {} }\n\
-             fn b(s: &S) { crate::fleet::f(); self::fleet::f(); let _ = s.fleet; }\n\
-             use ::nix::unistd::getpid as pid;\n\
-             pub use ::fleet::Fleet as F;\n\
-             fn c() -> impl ::indicatif::ProgressBarIter {}\n",
-        );
-        assert_eq!(found.len(), 7, "{found:?}");
-        assert!(found[0].starts_with("1: the crate `nix` is not allowed"));
-        assert!(found[1].starts_with("2: the crate `fleet` is not allowed"));
-        assert!(found[2].starts_with("3: the crate `indicatif` is not allowed"));
-        assert!(found[3].starts_with("4: the crate `nix` is not allowed"));
     }
 
     #[test]
@@ -547,7 +469,7 @@ mod tests {
             "use std::sync::Mutex;\nuse std::collections::VecDeque;",
         );
         assert_eq!(found.len(), 1, "{found:#?}");
-        assert!(found[0].contains("bypasses the lab's `sync` facade"));
+        assert!(found[0].contains("bypasses the `sync` facade"));
         assert_eq!(
             violations("lab2-async", "use std::sync::Arc;"),
             Vec::<String>::new()

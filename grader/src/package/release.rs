@@ -1,8 +1,9 @@
 //! The student release: the workspace students clone, without what only the grader may see.
 //!
-//! It holds every lab crate with its stubs, visible tests, README and demo; a root
-//! `Cargo.toml` whose members are the labs alone (with the kit's crates inside them, such as
-//! Lab 2.5's fleet) and whose shared dependencies are only those they use; a `Cargo.lock` pruned to what they use (with the pristine versions); a
+//! It holds every lab crate with its stubs, visible tests, README and demo, and the support
+//! crates they build on; a root `Cargo.toml` whose members are those crates alone and whose
+//! shared dependencies are only those they use; a `Cargo.lock` pruned to what they use (with the pristine versions); a
+//! `.cargo/config.toml` with the workspace's cargo aliases (`cargo loom`); a
 //! `rust-toolchain.toml` pinning the Rust version the release was written with; a students'
 //! README and a GitHub Classroom workflow that runs the visible tests, caching cargo's
 //! downloads and build between pushes. It never holds `solutions`, `grader` (rubric included), a lab's `hidden/`
@@ -14,10 +15,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use cargo_metadata::MetadataCommand;
 
-use crate::intake::catalog::{KIT_CRATES, LABS, Lab};
+use crate::intake::catalog::{KIT_CRATES, LABS, Tier, test_files};
 use crate::intake::tree::{self, Kind, Links};
 
-/// The students' README at the release's root.
+/// The students' README at the release's root, with `LABS_TABLE` to fill.
 const README: &str = include_str!("../../release/README.md");
 
 /// The GitHub Classroom workflow, with `LABS_STEPS`, `LABS_ENV` and `LABS_RUNNERS` to fill.
@@ -41,20 +42,31 @@ pub fn write_release(pristine: &Path, out: &Path) -> Result<Vec<PathBuf>> {
         );
     }
     fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    for lab in LABS {
-        copy_lab(&pristine.join(lab.name), &out.join(lab.name))?;
+    for name in LABS
+        .iter()
+        .map(|lab| lab.name)
+        .chain(KIT_CRATES.iter().copied())
+    {
+        copy_lab(&pristine.join(name), &out.join(name))?;
     }
     write(out, "Cargo.toml", &root_manifest(pristine)?)?;
     write(out, "rust-toolchain.toml", &toolchain_file()?)?;
     fs::copy(pristine.join("Cargo.lock"), out.join("Cargo.lock"))
         .context("cannot copy Cargo.lock")?;
     prune_lock_file(out)?;
-    write(out, "README.md", README)?;
+    write(out, "README.md", &readme(pristine)?)?;
+    // The workspace's cargo aliases (`cargo loom`), which work in every shell.
+    fs::create_dir_all(out.join(".cargo"))?;
+    fs::copy(
+        pristine.join(".cargo/config.toml"),
+        out.join(".cargo/config.toml"),
+    )
+    .context("cannot copy .cargo/config.toml")?;
     write(out, ".gitignore", "/target\n")?;
     write(
         out,
         ".github/workflows/classroom.yml",
-        &classroom_workflow(LABS),
+        &classroom_workflow(&visible_targets(pristine)?),
     )?;
     let files: Vec<PathBuf> = tree::walk(out, &[], Links::Keep)?
         .into_iter()
@@ -73,7 +85,7 @@ fn write(root: &Path, relative: &str, text: &str) -> Result<()> {
     fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Copies one lab crate, without [`LAB_EXCLUDED`], with its manifest stripped of them.
+/// Copies one crate, without [`LAB_EXCLUDED`], with its manifest stripped of them.
 fn copy_lab(from: &Path, to: &Path) -> Result<()> {
     fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
     for entry in tree::walk(from, LAB_EXCLUDED, Links::Follow)? {
@@ -108,7 +120,7 @@ fn lab_manifest(manifest: &str) -> Result<String> {
     Ok(toml::to_string(&table)?)
 }
 
-/// The release's root manifest: the pristine one with the labs and the kit's crates in them
+/// The release's root manifest: the pristine one with the labs and the support crates
 /// ([`KIT_CRATES`]) as its only members, and of its `[workspace.dependencies]` only those
 /// their manifests name.
 fn root_manifest(pristine: &Path) -> Result<String> {
@@ -200,30 +212,70 @@ fn prune_lock_file(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The GitHub Classroom workflow: one command-grader step per lab running its visible tests.
-fn classroom_workflow(labs: &[Lab]) -> String {
-    let id = |lab: &Lab| lab.name.replace('-', "_");
+/// The students' README: [`README`] with a table of every lab of the catalog, each described
+/// as its manifest's `description` says.
+fn readme(pristine: &Path) -> Result<String> {
+    let mut table = String::from("| crate | task |\n|---|---|\n");
+    for lab in LABS {
+        let path = pristine.join(lab.name).join("Cargo.toml");
+        let manifest: toml::Table = toml::from_str(
+            &fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
+        )
+        .with_context(|| format!("cannot parse {}", path.display()))?;
+        let description = manifest
+            .get("package")
+            .and_then(|package| package.get("description"))
+            .and_then(toml::Value::as_str)
+            .with_context(|| format!("{} has no package description", path.display()))?;
+        table.push_str(&format!("| `{}` | {description} |\n", lab.name));
+    }
+    Ok(README.replace("LABS_TABLE\n", &table))
+}
+
+/// Every lab of the catalog with its visible test targets (`tests/*.rs` but the loom models
+/// and the stress tests), as the catalog finds them in the `pristine` lab.
+fn visible_targets(pristine: &Path) -> Result<Vec<(&'static str, Vec<String>)>> {
+    LABS.iter()
+        .map(|lab| {
+            let targets = test_files(&pristine.join(lab.name))?
+                .into_iter()
+                .filter(|file| file.tier == Tier::Visible)
+                .map(|file| file.target)
+                .collect();
+            Ok((lab.name, targets))
+        })
+        .collect()
+}
+
+/// The GitHub Classroom workflow: one command-grader step per lab, running each of its
+/// visible test targets (`labs`: each lab with its targets).
+fn classroom_workflow(labs: &[(&str, Vec<String>)]) -> String {
+    let id = |name: &str| name.replace('-', "_");
     let steps: String = labs
         .iter()
-        .map(|lab| {
+        .map(|(name, targets)| {
+            let targets: String = targets
+                .iter()
+                .map(|target| format!(" --test {target}"))
+                .collect();
             format!(
-                "      - name: {name}\n        id: {id}\n        uses: classroom-resources/autograding-command-grader@v1\n        with:\n          test-name: {name}\n          command: cargo test --locked -p {name} --test visible\n          timeout: 10\n          max-score: 1\n",
-                name = lab.name,
-                id = id(lab)
+                "      - name: {name}\n        id: {id}\n        uses: classroom-resources/autograding-command-grader@v1\n        with:\n          test-name: {name}\n          command: cargo test --locked -p {name}{targets}\n          timeout: 10\n          max-score: 1\n",
+                id = id(name)
             )
         })
         .collect();
     let env: String = labs
         .iter()
-        .map(|lab| {
+        .map(|(name, _)| {
             format!(
                 "          {}_RESULTS: \"${{{{steps.{}.outputs.result}}}}\"\n",
-                id(lab).to_uppercase(),
-                id(lab)
+                id(name).to_uppercase(),
+                id(name)
             )
         })
         .collect();
-    let runners: Vec<String> = labs.iter().map(id).collect();
+    let runners: Vec<String> = labs.iter().map(|(name, _)| id(name)).collect();
     CLASSROOM_WORKFLOW
         .replace("LABS_STEPS\n", &steps)
         .replace("LABS_ENV\n", &env)
@@ -258,17 +310,40 @@ mod tests {
     }
 
     #[test]
-    fn the_workflow_runs_every_labs_visible_tests() {
-        let workflow = classroom_workflow(LABS);
-        for lab in LABS {
+    fn the_workflow_runs_every_visible_test_target_of_every_lab() {
+        let pristine = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let workflow = classroom_workflow(&visible_targets(&pristine).unwrap());
+        for lab in LABS.iter().filter(|lab| lab.loom) {
             assert!(workflow.contains(&format!(
-                "cargo test --locked -p {} --test visible",
+                "command: cargo test --locked -p {} --test visible\n",
                 lab.name
             )));
         }
+        // Task 2.5's tests are a target of their own.
+        assert!(
+            workflow.contains(
+                "command: cargo test --locked -p lab2-async --test routers --test visible\n"
+            ),
+            "{workflow}"
+        );
+        assert!(!workflow.contains("--test loom") && !workflow.contains("--test stress"));
         assert!(workflow.contains("runners: lab1_race,lab1_lock,"));
         assert!(workflow.contains("LAB1_RACE_RESULTS: \"${{steps.lab1_race.outputs.result}}\""));
         assert!(!workflow.contains("LABS_"));
         assert!(workflow.contains("uses: actions/cache@v4"));
+    }
+
+    #[test]
+    fn the_readme_describes_every_lab_as_its_manifest_does() {
+        let pristine = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let readme = readme(&pristine).unwrap();
+        for lab in LABS {
+            assert!(
+                readme.contains(&format!("| `{}` | Lab ", lab.name)),
+                "{readme}"
+            );
+        }
+        assert!(readme.contains("Lab 2.1-2.5"), "{readme}");
+        assert!(!readme.contains("LABS_TABLE"));
     }
 }

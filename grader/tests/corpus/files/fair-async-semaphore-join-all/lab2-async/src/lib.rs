@@ -9,9 +9,7 @@
 //! Every pause in this lab is `tokio::time::sleep`, never `std::thread::sleep`: the tests run on
 //! tokio's paused clock, where sleeping costs no real time and a total is exact.
 
-pub mod log;
-
-pub use log::log;
+use labkit::log::log;
 
 use std::fmt;
 use std::future::Future;

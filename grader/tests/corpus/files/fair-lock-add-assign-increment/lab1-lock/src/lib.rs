@@ -4,13 +4,11 @@
 //! Part (b) goes beyond the seed and builds the lock itself: a spin lock made of an atomic flag
 //! and an `UnsafeCell`, handing out a guard that releases it when dropped.
 
-pub mod sync;
-
 use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
 
-use sync::cell::{MutPtr, UnsafeCell};
-use sync::{Arc, AtomicBool, Mutex, Ordering, hint, thread};
+use labkit::sync::cell::{MutPtr, UnsafeCell};
+use labkit::sync::{Arc, AtomicBool, Mutex, Ordering, hint, thread};
 
 /// Threads the demo starts, as in the seed (`num_threads_fixed`).
 pub const NUM_THREADS: usize = 5;

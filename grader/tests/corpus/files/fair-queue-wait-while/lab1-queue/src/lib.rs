@@ -5,11 +5,9 @@
 //! `queue.Queue`: `put`, a blocking `get`, `task_done`, and a `join` that waits until every
 //! item ever put has been marked done.
 
-pub mod sync;
-
 use std::collections::VecDeque;
 
-use sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+use labkit::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 
 /// The seed's `num_tasks_to_produce`.
 pub const NUM_TASKS: usize = 10;

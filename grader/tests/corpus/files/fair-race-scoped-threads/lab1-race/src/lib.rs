@@ -4,9 +4,7 @@
 //! read the value, pause, write the value plus one. Nothing stops another thread from writing
 //! between one thread's read and its write, so updates get lost.
 
-pub mod sync;
-
-use sync::{AtomicUsize, Ordering, thread};
+use labkit::sync::{AtomicUsize, Ordering, thread};
 
 /// Threads the demo starts, as in the seed (`num_threads`).
 pub const NUM_THREADS: usize = 5;

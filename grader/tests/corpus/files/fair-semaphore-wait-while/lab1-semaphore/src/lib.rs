@@ -4,9 +4,7 @@
 //! `Condvar`: a count of free permits, and a way to sleep until one is given back. A permit is
 //! an RAII value: holding it means holding one "parking spot", dropping it frees the spot.
 
-pub mod sync;
-
-use sync::{Arc, Condvar, Mutex, MutexGuard, thread};
+use labkit::sync::{Arc, Condvar, Mutex, MutexGuard, thread};
 
 /// The seed's `max_concurrent_connections`.
 pub const MAX_CONCURRENT_CONNECTIONS: usize = 3;

@@ -1,1 +1,0 @@
-../../lab1-semaphore/src/todo_stop.rs

@@ -1,1 +1,0 @@
-../../../lab1-race/src/timeline.rs

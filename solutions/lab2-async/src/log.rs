@@ -1,1 +1,0 @@
-../../../lab2-async/src/log.rs

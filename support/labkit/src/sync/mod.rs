@@ -1,0 +1,277 @@
+//! The only place the labs take their concurrency primitives from: lab code names them as
+//! `labkit::sync::...`. It is the grader's: the grader always uses its own copy of this crate,
+//! so edits here are ignored when grading.
+//!
+//! On real threads these have std's API; built with `--cfg loom` (`cargo loom`) they are loom's,
+//! so the same lab code runs on real threads and under the loom model checker. Lab code never
+//! names `std::sync`, `std::thread`, `std::hint` or `std::cell` itself: anything that bypasses
+//! this module escapes loom.
+//!
+//! What std allows but leaves to chance, the tests can steer here ([`probe`]), so that a
+//! mistake fails on every run rather than when the scheduler happens to interleave badly:
+//! - `Mutex` and `Condvar` are built on std's. A `Condvar` wakes exactly the waiters it is
+//!   asked to, and wakes one spuriously (which std allows any condition variable to do) only
+//!   when a test asks: a wait that does not re-check its condition in a loop, or a wake-up
+//!   that reaches too few waiters, fails on every run. A test can also count the threads
+//!   asleep in a wait or waiting for a lock, and make a thread hold a lock for a while.
+//! - `AtomicBool::compare_exchange_weak` fails spuriously (as std allows) when a test asks.
+//! - `thread::spawn` counts each thread until it is joined, so a test can see a function
+//!   return before joining its threads, and a demo can see threads that never ran at the same
+//!   time (at most one unjoined at once).
+//!
+//! Under loom, the facade adds what std has and loom lacks: `Condvar::wait_while` and
+//! `wait_timeout_while`, and `thread::scope`. A `swap`, `fetch_or` or `fetch_and` of an
+//! `AtomicBool` that leaves the value as it was is modelled as the load it amounts to, so that
+//! loom can explore a lock that spins on `swap(true, ..)`. Its atomics, mutexes, condition
+//! variables and `UnsafeCell` also record each step at the caller's line, and a failed model
+//! run by [`crate::timeline::model`] prints those steps as a timeline.
+//!
+//! The primitives on real threads, with the probes that steer them, are in `real`; the
+//! loom-backed ones in `modelled`. This module holds what both share: the API's one surface,
+//! and `AtomicBool`, a thin wrapper either way.
+
+#[cfg(not(loom))]
+mod real;
+
+#[cfg(loom)]
+mod modelled;
+
+#[cfg(not(loom))]
+pub use std::{
+    hint,
+    sync::{
+        Arc, LockResult, PoisonError, TryLockError, TryLockResult,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+#[cfg(not(loom))]
+pub use real::{Condvar, Mutex, MutexGuard, cell, probe, thread};
+
+#[cfg(loom)]
+pub use loom::{
+    hint,
+    sync::{Arc, LockResult, TryLockResult, atomic::Ordering},
+};
+
+#[cfg(loom)]
+pub use std::sync::{PoisonError, TryLockError};
+
+#[cfg(loom)]
+pub use modelled::{AtomicUsize, Condvar, Mutex, MutexGuard, cell, thread};
+
+#[cfg(loom)]
+use crate::timeline;
+
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicBool as Inner;
+
+#[cfg(loom)]
+use loom::sync::atomic::AtomicBool as Inner;
+
+/// A boolean shared between threads, with std's API; see the module's documentation.
+#[derive(Debug)]
+pub struct AtomicBool {
+    inner: Inner,
+}
+
+impl AtomicBool {
+    /// An atomic holding `value`.
+    pub fn new(value: bool) -> Self {
+        Self {
+            inner: Inner::new(value),
+        }
+    }
+
+    /// The value, read with `order`.
+    #[track_caller]
+    pub fn load(&self, order: Ordering) -> bool {
+        let value = self.inner.load(order);
+        #[cfg(loom)]
+        recorded(format!("loaded {value}"), order, true, false);
+        value
+    }
+
+    /// Writes `value` with `order`.
+    #[track_caller]
+    pub fn store(&self, value: bool, order: Ordering) {
+        self.inner.store(value, order);
+        #[cfg(loom)]
+        recorded(format!("stored {value}"), order, false, true);
+    }
+
+    /// Writes `value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn swap(&self, value: bool, order: Ordering) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.swap(value, order);
+        #[cfg(loom)]
+        self.write_unless_equal("swap", order, |_| value)
+    }
+
+    /// Writes `current | value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_or(&self, value: bool, order: Ordering) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.fetch_or(value, order);
+        #[cfg(loom)]
+        self.write_unless_equal("fetch_or", order, |current| current | value)
+    }
+
+    /// Writes `current & value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_and(&self, value: bool, order: Ordering) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.fetch_and(value, order);
+        #[cfg(loom)]
+        self.write_unless_equal("fetch_and", order, |current| current & value)
+    }
+
+    /// Writes `new` if the value is `current`; returns the value before, `Ok` if it wrote.
+    #[track_caller]
+    pub fn compare_exchange(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        let result = self.inner.compare_exchange(current, new, success, failure);
+        #[cfg(loom)]
+        recorded_exchange("compare_exchange", current, new, result, success, failure);
+        result
+    }
+
+    /// As [`compare_exchange`](Self::compare_exchange), but it may also fail, spuriously,
+    /// when the value is `current`: call it in a loop.
+    #[track_caller]
+    pub fn compare_exchange_weak(
+        &self,
+        current: bool,
+        new: bool,
+        success: Ordering,
+        failure: Ordering,
+    ) -> Result<bool, bool> {
+        #[cfg(not(loom))]
+        if probe::take_spurious_failure() {
+            return Err(self.inner.load(failure));
+        }
+        let result = self
+            .inner
+            .compare_exchange_weak(current, new, success, failure);
+        #[cfg(loom)]
+        recorded_exchange(
+            "compare_exchange_weak",
+            current,
+            new,
+            result,
+            success,
+            failure,
+        );
+        result
+    }
+
+    /// The value, giving up the atomic.
+    pub fn into_inner(self) -> bool {
+        #[cfg(not(loom))]
+        return self.inner.into_inner();
+        #[cfg(loom)]
+        self.inner.load(Ordering::SeqCst)
+    }
+
+    /// A read-modify-write, `operation`, that writes `next(current)` with `order`, modelled
+    /// as a load (with `order`'s reading half) when that leaves the value as it was.
+    #[cfg(loom)]
+    #[track_caller]
+    fn write_unless_equal(
+        &self,
+        operation: &str,
+        order: Ordering,
+        next: impl Fn(bool) -> bool,
+    ) -> bool {
+        let reading = match order {
+            Ordering::Release => Ordering::Relaxed,
+            Ordering::AcqRel => Ordering::Acquire,
+            order => order,
+        };
+        loop {
+            let current = self.inner.load(reading);
+            if next(current) == current {
+                recorded(
+                    format!("{operation}: was {current}, left {current}"),
+                    reading,
+                    true,
+                    false,
+                );
+                return current;
+            }
+            if self
+                .inner
+                .compare_exchange(current, next(current), order, reading)
+                .is_ok()
+            {
+                recorded(
+                    format!("{operation}: {current} → {}", next(current)),
+                    order,
+                    true,
+                    true,
+                );
+                return current;
+            }
+        }
+    }
+}
+
+/// Records an atomic step of the caller on the model's timeline.
+#[cfg(loom)]
+#[track_caller]
+fn recorded(what: String, ordering: Ordering, reads: bool, writes: bool) {
+    timeline::record(
+        std::panic::Location::caller(),
+        timeline::Action::Atomic {
+            what,
+            ordering,
+            reads,
+            writes,
+        },
+    );
+}
+
+/// Records a compare-exchange of the caller on the model's timeline, with the ordering of
+/// the half that took effect.
+#[cfg(loom)]
+#[track_caller]
+fn recorded_exchange<T: std::fmt::Display>(
+    operation: &str,
+    current: T,
+    new: T,
+    result: Result<T, T>,
+    success: Ordering,
+    failure: Ordering,
+) {
+    match result {
+        Ok(_) => recorded(
+            format!("{operation} {current} → {new} succeeded"),
+            success,
+            true,
+            true,
+        ),
+        Err(actual) => recorded(
+            format!("{operation} {current} → {new} failed: it was {actual}"),
+            failure,
+            true,
+            false,
+        ),
+    }
+}
+
+/// Whether a timed wait gave up, as `std::sync::WaitTimeoutResult`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitTimeoutResult(bool);
+
+impl WaitTimeoutResult {
+    /// Whether the wait ended because its time was up.
+    pub fn timed_out(&self) -> bool {
+        self.0
+    }
+}

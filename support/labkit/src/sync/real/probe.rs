@@ -1,0 +1,224 @@
+//! Hooks the tests use to see and steer real threads; lab code never needs them.
+
+use std::cell::Cell;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// What the hooks count.
+struct State {
+    /// Threads inside a wait of this module's `Condvar`.
+    waiting: usize,
+    /// Threads waiting to take a `Mutex` of this module.
+    contending: usize,
+    /// Waits still to return at once, as a spurious wake-up.
+    spurious: usize,
+    /// Whether a thread holds a lock it was asked to linger in.
+    lingering: bool,
+    /// Whether the lingering thread may go.
+    released: bool,
+    /// Weak exchanges still to fail spuriously.
+    failing_exchanges: usize,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    waiting: 0,
+    contending: 0,
+    spurious: 0,
+    lingering: false,
+    released: false,
+    failing_exchanges: 0,
+});
+static CHANGED: Condvar = Condvar::new();
+
+thread_local! {
+    /// Whether this thread's next `Mutex::lock` lingers, holding the lock.
+    static LINGER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// One test at a time for as long as the result lives: the counts and the spurious
+/// wake-ups here are shared by the whole test process, and `cargo test` runs a file's
+/// tests side by side.
+pub fn serial() -> MutexGuard<'static, ()> {
+    static SERIAL: Mutex<()> = Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn state() -> MutexGuard<'static, State> {
+    STATE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Changes the state and tells every thread watching it.
+fn change(f: impl FnOnce(&mut State)) {
+    f(&mut state());
+    CHANGED.notify_all();
+}
+
+/// How many threads wait on a `Condvar` of this module right now. A thread counts from
+/// just before it gives its lock back, and is already registered for a notification
+/// then, so whoever takes that lock next and notifies reaches it.
+pub fn waiting() -> usize {
+    state().waiting
+}
+
+/// How many threads wait to take a `Mutex` of this module right now.
+pub fn contending() -> usize {
+    state().contending
+}
+
+/// Waits until `condition` holds of the counts (`true`), or until `returned()` says
+/// the threads meant to block have returned instead (`false`). After `patience` with
+/// neither, `true`: a thread that has not returned is taken to block where this module
+/// cannot see it.
+fn until(
+    condition: impl Fn(&State) -> bool,
+    patience: Duration,
+    returned: impl Fn() -> bool,
+) -> bool {
+    let deadline = Instant::now() + patience;
+    let mut state = state();
+    while !condition(&state) {
+        if returned() {
+            return false;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        // Woken by every change of the counts; the short slice notices `returned()`.
+        state = CHANGED
+            .wait_timeout(state, left.min(Duration::from_millis(1)))
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .0;
+    }
+    true
+}
+
+/// Whether threads meant to block in a wait stay blocked: `true` as soon as at least
+/// `threads` threads wait on a `Condvar` of this module, `false` as soon as `returned()`
+/// says they have returned instead; after `patience` with neither, `true` (they are taken
+/// to wait where this module cannot see them).
+pub fn asleep(threads: usize, patience: Duration, returned: impl Fn() -> bool) -> bool {
+    until(|state| state.waiting >= threads, patience, returned)
+}
+
+/// As [`asleep`], for threads meant to block taking a `Mutex` of this module.
+pub fn blocked_on_a_lock(threads: usize, patience: Duration, returned: impl Fn() -> bool) -> bool {
+    until(|state| state.contending >= threads, patience, returned)
+}
+
+/// Makes the next `times` waits on a `Condvar` of this module return at once, without a
+/// notification: a spurious wake-up, which std allows any condition variable.
+pub fn wake_spuriously(times: usize) {
+    change(|state| state.spurious = times);
+}
+
+/// Makes the current thread's next `Mutex::lock` of this module, once it has the lock,
+/// hold it until [`release_lingering`] is called.
+pub fn linger_in_next_lock() {
+    LINGER.with(|linger| linger.set(true));
+}
+
+/// Waits until a thread lingers holding a lock ([`linger_in_next_lock`]); `false` if none
+/// did within `patience`.
+pub fn await_lingering(patience: Duration) -> bool {
+    until(|state| state.lingering, patience, || false) && state().lingering
+}
+
+/// Lets the lingering thread go on, with its lock.
+pub fn release_lingering() {
+    change(|state| state.released = true);
+}
+
+/// Lingers here, holding the lock just taken, if this thread was asked to.
+pub(crate) fn linger_if_asked() {
+    if !LINGER.with(|linger| linger.replace(false)) {
+        return;
+    }
+    change(|state| {
+        state.lingering = true;
+        state.released = false;
+    });
+    let state = CHANGED
+        .wait_while(state(), |state| !state.released)
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    drop(state);
+    change(|state| state.lingering = false);
+}
+
+/// Makes the next `times` calls of `AtomicBool::compare_exchange_weak` fail although the
+/// value was the expected one, as std allows.
+pub fn fail_weak_exchanges(times: usize) {
+    change(|state| state.failing_exchanges = times);
+}
+
+/// Whether this weak exchange is to fail spuriously (using up one such failure).
+pub(crate) fn take_spurious_failure() -> bool {
+    let mut state = state();
+    let failing = state.failing_exchanges > 0;
+    if failing {
+        state.failing_exchanges -= 1;
+    }
+    failing
+}
+
+/// How many threads the current thread spawned (with this module's `thread::spawn` or
+/// `Builder`) and has not joined. Scoped threads are always joined, and not counted.
+pub fn unjoined() -> usize {
+    super::thread::unjoined_by_current()
+}
+
+/// The most threads spawned (with this module's `thread::spawn` or `Builder`) and not yet
+/// joined that there have been at once so far, counting every thread of the process, not
+/// only the current thread's as [`unjoined`] does. A thread runs only between its spawn
+/// and its join, so a peak of 1 means that no two of them ever ran at the same time: the
+/// race lab's demo tells threads joined one by one from a race that lost no update by
+/// luck. Scoped threads are not counted.
+pub fn peak_unjoined() -> usize {
+    super::thread::peak_unjoined()
+}
+
+/// Whether this wait is to return at once, spuriously (using up one such wake-up).
+pub(crate) fn take_spurious_wakeup() -> bool {
+    let mut state = state();
+    let spurious = state.spurious > 0;
+    if spurious {
+        state.spurious -= 1;
+    }
+    spurious
+}
+
+/// One thread counted in [`waiting`] for as long as this lives.
+pub(crate) struct Waiting;
+
+impl Waiting {
+    pub(crate) fn enter() -> Self {
+        change(|state| state.waiting += 1);
+        Waiting
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        change(|state| state.waiting -= 1);
+    }
+}
+
+/// One thread counted in [`contending`] for as long as this lives.
+pub(crate) struct Contending;
+
+impl Contending {
+    pub(crate) fn enter() -> Self {
+        change(|state| state.contending += 1);
+        Contending
+    }
+}
+
+impl Drop for Contending {
+    fn drop(&mut self) {
+        change(|state| state.contending -= 1);
+    }
+}
