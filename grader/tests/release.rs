@@ -491,14 +491,10 @@ impl<'ast> syn::visit::Visit<'ast> for UnixOnly {
                     walk(&path.tree, prefix, out);
                     prefix.pop();
                 }
-                syn::UseTree::Name(name) => {
-                    prefix.push(name.ident.to_string());
-                    out.check(prefix, name.ident.span().start().line);
-                    prefix.pop();
-                }
-                syn::UseTree::Rename(rename) => {
-                    prefix.push(rename.ident.to_string());
-                    out.check(prefix, rename.ident.span().start().line);
+                syn::UseTree::Name(syn::UseName { ident })
+                | syn::UseTree::Rename(syn::UseRename { ident, .. }) => {
+                    prefix.push(ident.to_string());
+                    out.check(prefix, ident.span().start().line);
                     prefix.pop();
                 }
                 syn::UseTree::Group(group) => {
