@@ -1,8 +1,8 @@
 //! Hidden tests of Lab 1.2: the grader runs these; they are not in the student release.
 #![cfg(not(loom))]
 
+use labkit::sync::thread;
 use std::sync::{Arc, mpsc};
-use std::thread;
 
 use lab1_lock::{SpinLock, run_locked};
 use labkit::sync::probe;

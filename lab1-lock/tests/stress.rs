@@ -4,8 +4,8 @@
 //! lab1-lock` runs them with the visible tests.
 #![cfg(not(loom))]
 
+use labkit::sync::thread;
 use std::sync::Arc;
-use std::thread;
 
 use lab1_lock::{ITERATIONS_PER_THREAD, LockedCounter, NUM_THREADS, SpinLock, run_locked};
 

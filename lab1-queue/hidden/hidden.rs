@@ -4,8 +4,8 @@
 #[path = "../tests/todo/mod.rs"]
 mod todo;
 
+use labkit::sync::thread;
 use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::Duration;
 
 use lab1_queue::{TaskQueue, worker};

@@ -4,9 +4,9 @@
 //! run). `cargo test -p lab1-queue` runs them with the visible tests.
 #![cfg(not(loom))]
 
+use labkit::sync::thread;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread;
 
 use lab1_queue::{NUM_TASKS, NUM_WORKERS, TaskQueue, loopback_config, run_pipeline};
 

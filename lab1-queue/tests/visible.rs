@@ -4,11 +4,11 @@
 mod todo;
 
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lab1_queue::TaskQueue;
 use labkit::sync::probe;
+use labkit::sync::thread::{self, JoinHandle};
 use todo::is_todo;
 
 /// How long a test gives a thread to go to sleep in a wait (it takes microseconds).
@@ -25,13 +25,10 @@ fn asleep<T>(before: usize, threads: usize, handles: &[&JoinHandle<T>]) -> bool 
     })
 }
 
-/// Whether every thread of `handles` returns within [`WOKEN`].
+/// Whether every thread of `handles` returns: `false` as soon as they are asleep with
+/// nothing left to wake them, or after [`WOKEN`].
 fn returns<T>(handles: &[&JoinHandle<T>]) -> bool {
-    let deadline = Instant::now() + WOKEN;
-    while handles.iter().any(|handle| !handle.is_finished()) && Instant::now() < deadline {
-        thread::yield_now();
-    }
-    handles.iter().all(|handle| handle.is_finished())
+    probe::returns(WOKEN, || handles.iter().all(|handle| handle.is_finished()))
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! Hidden tests of Lab 1.1: the grader runs these; they are not in the student release.
 #![cfg(not(loom))]
 
+use labkit::sync::thread;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
-use std::thread;
 
 use lab1_race::{ITERATIONS_PER_THREAD, RacyCounter, run_threads};
 use labkit::sync::probe;

@@ -3,9 +3,9 @@
 //! gives them no points. `cargo test -p lab1-race` runs them with the visible tests.
 #![cfg(not(loom))]
 
+use labkit::sync::thread;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 
 use lab1_race::{ITERATIONS_PER_THREAD, NUM_THREADS, run_threads};
 

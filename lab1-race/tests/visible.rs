@@ -1,10 +1,10 @@
 //! Visible tests of Lab 1.1 on real threads. Run them with `cargo test -p lab1-race`.
 #![cfg(not(loom))]
 
+use labkit::sync::thread;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
-use std::thread;
 use std::time::Duration;
 
 use lab1_race::{RacyCounter, run_threads};

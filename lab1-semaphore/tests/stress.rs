@@ -6,9 +6,9 @@
 
 mod gate;
 
+use labkit::sync::thread;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
 
 use gate::gated_connect;
 use lab1_semaphore::{MAX_CONCURRENT_CONNECTIONS, Semaphore, connect_all, device_ips};

@@ -2,14 +2,13 @@
 #![cfg(not(loom))]
 
 use std::sync::{Arc, Condvar, Mutex, mpsc};
-use std::thread;
 use std::time::Duration;
 
 mod gate;
 
 use gate::gated_connect;
 use lab1_semaphore::{MAX_CONCURRENT_CONNECTIONS, Semaphore, connect_all, device_ips};
-use labkit::sync::probe;
+use labkit::sync::{probe, thread};
 
 /// How long a test waits for something that a correct semaphore does at once, before it
 /// says what never happened.
@@ -50,19 +49,17 @@ fn a_waiting_thread_gets_a_returned_permit() {
     let semaphore = Arc::new(Semaphore::new(1));
     let held = semaphore.acquire();
     let waiting_before = probe::waiting();
-    let (done, is_done) = mpsc::channel();
     let waiter = {
         let semaphore = Arc::clone(&semaphore);
         thread::spawn(move || {
             let _permit = semaphore.acquire();
-            let _ = done.send(());
         })
     };
     // The waiter is asleep in `acquire` before the permit comes back, on every run.
     probe::asleep(waiting_before + 1, ASLEEP, || waiter.is_finished());
     drop(held);
     assert!(
-        is_done.recv_timeout(PATIENCE).is_ok() || waiter.is_finished(),
+        probe::returns(PATIENCE, || waiter.is_finished()),
         "a thread waiting in `acquire` was never woken when the only permit was given back: \
          dropping a `Permit` must notify the condition variable (`notify_one`) after adding \
          the permit back"

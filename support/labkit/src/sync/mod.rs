@@ -36,6 +36,8 @@ mod real;
 #[cfg(loom)]
 mod modelled;
 
+mod scope;
+
 #[cfg(not(loom))]
 pub use std::{
     hint,
@@ -87,6 +89,8 @@ impl AtomicBool {
     #[track_caller]
     pub fn load(&self, order: Ordering) -> bool {
         let value = self.inner.load(order);
+        #[cfg(not(loom))]
+        self.spun(true, value);
         #[cfg(loom)]
         recorded(format!("loaded {value}"), order, true, false);
         value
@@ -96,6 +100,8 @@ impl AtomicBool {
     #[track_caller]
     pub fn store(&self, value: bool, order: Ordering) {
         self.inner.store(value, order);
+        #[cfg(not(loom))]
+        self.spun(false, value);
         #[cfg(loom)]
         recorded(format!("stored {value}"), order, false, true);
     }
@@ -104,7 +110,7 @@ impl AtomicBool {
     #[track_caller]
     pub fn swap(&self, value: bool, order: Ordering) -> bool {
         #[cfg(not(loom))]
-        return self.inner.swap(value, order);
+        return self.spun_on(self.inner.swap(value, order), |_| value);
         #[cfg(loom)]
         self.write_unless_equal("swap", order, |_| value)
     }
@@ -113,7 +119,7 @@ impl AtomicBool {
     #[track_caller]
     pub fn fetch_or(&self, value: bool, order: Ordering) -> bool {
         #[cfg(not(loom))]
-        return self.inner.fetch_or(value, order);
+        return self.spun_on(self.inner.fetch_or(value, order), |was| was | value);
         #[cfg(loom)]
         self.write_unless_equal("fetch_or", order, |current| current | value)
     }
@@ -122,7 +128,7 @@ impl AtomicBool {
     #[track_caller]
     pub fn fetch_and(&self, value: bool, order: Ordering) -> bool {
         #[cfg(not(loom))]
-        return self.inner.fetch_and(value, order);
+        return self.spun_on(self.inner.fetch_and(value, order), |was| was & value);
         #[cfg(loom)]
         self.write_unless_equal("fetch_and", order, |current| current & value)
     }
@@ -137,6 +143,8 @@ impl AtomicBool {
         failure: Ordering,
     ) -> Result<bool, bool> {
         let result = self.inner.compare_exchange(current, new, success, failure);
+        #[cfg(not(loom))]
+        self.spun_exchange(current, new, result);
         #[cfg(loom)]
         recorded_exchange("compare_exchange", current, new, result, success, failure);
         result
@@ -159,6 +167,8 @@ impl AtomicBool {
         let result = self
             .inner
             .compare_exchange_weak(current, new, success, failure);
+        #[cfg(not(loom))]
+        self.spun_exchange(current, new, result);
         #[cfg(loom)]
         recorded_exchange(
             "compare_exchange_weak",
@@ -177,6 +187,34 @@ impl AtomicBool {
         return self.inner.into_inner();
         #[cfg(loom)]
         self.inner.load(Ordering::SeqCst)
+    }
+
+    /// Tells the registry of waits of an operation at the caller's line that left the value
+    /// as it was (`unchanged`), or not, and now holds `value`: many in a row are a spin.
+    #[cfg(not(loom))]
+    #[track_caller]
+    fn spun(&self, unchanged: bool, value: bool) {
+        let atomic = (self as *const Self).cast::<()>() as usize;
+        real::spun(atomic, unchanged, value, std::panic::Location::caller());
+    }
+
+    /// [`spun`](Self::spun) for a read-modify-write that found `was` and wrote `next(was)`;
+    /// `was`.
+    #[cfg(not(loom))]
+    #[track_caller]
+    fn spun_on(&self, was: bool, next: impl Fn(bool) -> bool) -> bool {
+        self.spun(next(was) == was, next(was));
+        was
+    }
+
+    /// [`spun`](Self::spun) for a compare-exchange of `current` for `new`.
+    #[cfg(not(loom))]
+    #[track_caller]
+    fn spun_exchange(&self, current: bool, new: bool, result: Result<bool, bool>) {
+        match result {
+            Ok(_) => self.spun(current == new, new),
+            Err(actual) => self.spun(true, actual),
+        }
     }
 
     /// A read-modify-write, `operation`, that writes `next(current)` with `order`, modelled

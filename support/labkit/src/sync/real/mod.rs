@@ -1,18 +1,27 @@
 //! The primitives on real threads: std's `Mutex` and `Condvar` with their API, a `Condvar`
 //! that wakes exactly the waiters it is asked to (and one spuriously only when a test asks),
-//! `thread` counting what it spawns until joined, and the `probe`s by which tests steer them.
+//! `thread` counting what it spawns until joined, the `probe`s by which tests steer them, and
+//! the registry of who waits for what (`waits`), which names a deadlock the moment every
+//! thread is asleep with none left to wake another.
 
 pub mod cell;
+mod deadlock;
 pub mod probe;
 pub mod thread;
+mod waits;
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, LockResult, PoisonError, TryLockError, TryLockResult};
 use std::time::{Duration, Instant};
 
 use super::WaitTimeoutResult;
+pub(crate) use waits::spun;
+use waits::{Site, Wait};
 
 /// A mutual-exclusion lock, as `std::sync::Mutex`.
 #[derive(Default)]
@@ -23,7 +32,8 @@ pub struct Mutex<T: ?Sized> {
 /// The lock of a [`Mutex`], held until dropped, as `std::sync::MutexGuard`.
 pub struct MutexGuard<'a, T: ?Sized> {
     mutex: &'a Mutex<T>,
-    inner: std::sync::MutexGuard<'a, T>,
+    /// Dropped in `Drop` only, before the registry hears that the lock is free.
+    inner: ManuallyDrop<std::sync::MutexGuard<'a, T>>,
 }
 
 impl<T> Mutex<T> {
@@ -42,34 +52,49 @@ impl<T> Mutex<T> {
 
 impl<T: ?Sized> Mutex<T> {
     /// Waits until the lock is free and takes it.
+    #[track_caller]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        let locked = {
-            let _contending = probe::Contending::enter();
-            self.inner.lock()
+        self.lock_at(Location::caller())
+    }
+
+    /// [`lock`](Self::lock), called at `at` (and, for a deadlock's panic, by the caller).
+    #[track_caller]
+    fn lock_at(&self, at: Site) -> LockResult<MutexGuard<'_, T>> {
+        let locked = match self.inner.try_lock() {
+            Ok(inner) => Ok(inner),
+            Err(TryLockError::Poisoned(poisoned)) => Err(poisoned),
+            Err(TryLockError::WouldBlock) => {
+                let _contending = probe::Contending::enter();
+                let mutex = self.address();
+                waits::asleep_until(Wait::Lock { mutex }, at, |_| match self.inner.try_lock() {
+                    Ok(inner) => Some(Ok(inner)),
+                    Err(TryLockError::Poisoned(poisoned)) => Some(Err(poisoned)),
+                    Err(TryLockError::WouldBlock) => None,
+                })
+            }
         };
+        waits::acquired(self.address(), at);
         let guard = match locked {
-            Ok(inner) => Ok(MutexGuard { mutex: self, inner }),
-            Err(poisoned) => Err(PoisonError::new(MutexGuard {
-                mutex: self,
-                inner: poisoned.into_inner(),
-            })),
+            Ok(inner) => Ok(self.guard(inner)),
+            Err(poisoned) => Err(PoisonError::new(self.guard(poisoned.into_inner()))),
         };
         probe::linger_if_asked();
         guard
     }
 
     /// Takes the lock if it is free right now.
+    #[track_caller]
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
-        match self.inner.try_lock() {
-            Ok(inner) => Ok(MutexGuard { mutex: self, inner }),
-            Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
-            Err(TryLockError::Poisoned(poisoned)) => {
-                Err(TryLockError::Poisoned(PoisonError::new(MutexGuard {
-                    mutex: self,
-                    inner: poisoned.into_inner(),
-                })))
-            }
-        }
+        let at = Location::caller();
+        let taken = match self.inner.try_lock() {
+            Ok(inner) => Ok(self.guard(inner)),
+            Err(TryLockError::WouldBlock) => return Err(TryLockError::WouldBlock),
+            Err(TryLockError::Poisoned(poisoned)) => Err(TryLockError::Poisoned(PoisonError::new(
+                self.guard(poisoned.into_inner()),
+            ))),
+        };
+        waits::acquired(self.address(), at);
+        taken
     }
 
     /// The value, through a unique borrow of the mutex.
@@ -80,6 +105,26 @@ impl<T: ?Sized> Mutex<T> {
     /// Whether a thread panicked while holding the lock.
     pub fn is_poisoned(&self) -> bool {
         self.inner.is_poisoned()
+    }
+
+    /// The mutex's identity in the registry of waits.
+    fn address(&self) -> usize {
+        (self as *const Self).cast::<()>() as usize
+    }
+
+    fn guard<'a>(&'a self, inner: std::sync::MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+        MutexGuard {
+            mutex: self,
+            inner: ManuallyDrop::new(inner),
+        }
+    }
+}
+
+impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    fn drop(&mut self) {
+        // SAFETY: `inner` is dropped here only, once, and never used after.
+        unsafe { ManuallyDrop::drop(&mut self.inner) };
+        waits::released(self.mutex.address());
     }
 }
 
@@ -109,25 +154,22 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
     }
 }
 
-/// One waiter's wake-up call.
-#[derive(Default)]
-struct Token {
-    woken: std::sync::Mutex<bool>,
-    call: std::sync::Condvar,
-}
+/// One waiter's wake-up call: set by the notification that reaches it.
+type Token = Arc<AtomicBool>;
 
-impl Token {
-    fn wake(&self) {
-        *self.woken.lock().unwrap_or_else(PoisonError::into_inner) = true;
-        self.call.notify_one();
+/// Wakes the waiters of `tokens`.
+fn wake(tokens: impl IntoIterator<Item = Token>) {
+    for token in tokens {
+        token.store(true, Ordering::SeqCst);
     }
+    waits::changed();
 }
 
 /// A condition variable, as `std::sync::Condvar`, that wakes exactly the waiters it is
 /// asked to (and one spuriously when a test asks, see [`probe`]).
 #[derive(Default)]
 pub struct Condvar {
-    waiters: std::sync::Mutex<VecDeque<Arc<Token>>>,
+    waiters: std::sync::Mutex<VecDeque<Token>>,
 }
 
 impl fmt::Debug for Condvar {
@@ -144,12 +186,13 @@ impl Condvar {
         }
     }
 
-    fn waiters(&self) -> std::sync::MutexGuard<'_, VecDeque<Arc<Token>>> {
+    fn waiters(&self) -> std::sync::MutexGuard<'_, VecDeque<Token>> {
         self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Gives the lock back, sleeps until notified (or woken spuriously), and takes the
     /// lock again: the caller must re-check its condition, in a loop.
+    #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
         self.wait_timeout(guard, Duration::MAX)
             .map(|(guard, _)| guard)
@@ -157,6 +200,7 @@ impl Condvar {
     }
 
     /// Waits for as long as `condition` holds, re-checking it after every wake-up.
+    #[track_caller]
     pub fn wait_while<'a, T, F>(
         &self,
         mut guard: MutexGuard<'a, T>,
@@ -172,53 +216,50 @@ impl Condvar {
     }
 
     /// As [`wait`](Self::wait), for at most `timeout`.
+    #[track_caller]
     pub fn wait_timeout<'a, T>(
         &self,
         guard: MutexGuard<'a, T>,
         timeout: Duration,
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
+        let at = Location::caller();
         if probe::take_spurious_wakeup() {
             return Ok((guard, WaitTimeoutResult(false)));
         }
-        let MutexGuard { mutex, inner } = guard;
-        let token = Arc::new(Token::default());
+        let mutex = guard.mutex;
+        let token = Token::default();
         // Registered while the lock is still held: whoever takes it next and notifies
         // finds this waiter.
         self.waiters().push_back(Arc::clone(&token));
         let waiting = probe::Waiting::enter();
-        drop(inner);
+        drop(guard);
         let deadline = Instant::now().checked_add(timeout);
-        let mut woken = token.woken.lock().unwrap_or_else(PoisonError::into_inner);
-        while !*woken {
-            let left = deadline.map(|at| at.saturating_duration_since(Instant::now()));
-            if left.is_some_and(|left| left.is_zero()) {
-                break;
+        let wait = Wait::Notification {
+            woken: Arc::clone(&token),
+        };
+        let notified = |_: &_| token.load(Ordering::SeqCst).then_some(());
+        let timed_out = match deadline {
+            None => {
+                waits::asleep_until(wait, at, notified);
+                false
             }
-            woken = match left {
-                None => token
-                    .call
-                    .wait(woken)
-                    .unwrap_or_else(PoisonError::into_inner),
-                Some(left) => {
-                    let waited = token.call.wait_timeout(woken, left);
-                    waited.unwrap_or_else(PoisonError::into_inner).0
-                }
-            };
-        }
-        let timed_out = !*woken;
-        drop(woken);
-        if timed_out {
+            Some(deadline) => waits::asleep_until_or(wait, at, deadline, notified).is_none(),
+        };
+        // A notification that came as the time ran out still counts as one.
+        let timed_out = timed_out && {
             self.waiters().retain(|other| !Arc::ptr_eq(other, &token));
-        }
+            !token.load(Ordering::SeqCst)
+        };
         drop(waiting);
         let result = WaitTimeoutResult(timed_out);
-        match mutex.lock() {
+        match mutex.lock_at(at) {
             Ok(guard) => Ok((guard, result)),
             Err(poisoned) => Err(PoisonError::new((poisoned.into_inner(), result))),
         }
     }
 
     /// As [`wait_while`](Self::wait_while), for at most `timeout` in all.
+    #[track_caller]
     pub fn wait_timeout_while<'a, T, F>(
         &self,
         mut guard: MutexGuard<'a, T>,
@@ -246,16 +287,12 @@ impl Condvar {
     /// Wakes the thread that has waited longest on this condition variable, if any.
     pub fn notify_one(&self) {
         let first = self.waiters().pop_front();
-        if let Some(token) = first {
-            token.wake();
-        }
+        wake(first);
     }
 
     /// Wakes every thread waiting on this condition variable.
     pub fn notify_all(&self) {
         let all = std::mem::take(&mut *self.waiters());
-        for token in all {
-            token.wake();
-        }
+        wake(all);
     }
 }

@@ -72,30 +72,64 @@ pub fn contending() -> usize {
 /// Waits until `condition` holds of the counts (`true`), or until `returned()` says
 /// the threads meant to block have returned instead (`false`). After `patience` with
 /// neither, `true`: a thread that has not returned is taken to block where this module
-/// cannot see it.
+/// cannot see it. So it is, at once, once every other thread is asleep in a wait of the
+/// facade that only the current thread could end.
 fn until(
     condition: impl Fn(&State) -> bool,
     patience: Duration,
     returned: impl Fn() -> bool,
 ) -> bool {
+    watch(patience, true, |state| {
+        if condition(state) {
+            Some(true)
+        } else if returned() {
+            Some(false)
+        } else {
+            None
+        }
+    })
+}
+
+/// Whether threads meant to return do: `true` as soon as `returned()` says so; `false` once
+/// every other thread is asleep in a wait of the facade that only the current thread could
+/// end (nothing is left that could make them return), or after `patience`.
+pub fn returns(patience: Duration, returned: impl Fn() -> bool) -> bool {
+    watch(patience, false, |_| returned().then_some(true))
+}
+
+/// The answer `verdict` gives of the counts, as soon as it gives one; `at_rest` once every
+/// other thread has stayed asleep in a wait of the facade that only the current thread could
+/// end for [`SETTLING`] (time for a thread that has just finished to show in `verdict`), or
+/// after `patience`.
+fn watch(patience: Duration, at_rest: bool, verdict: impl Fn(&State) -> Option<bool>) -> bool {
     let deadline = Instant::now() + patience;
+    let mut settled_since = None;
     let mut state = state();
-    while !condition(&state) {
-        if returned() {
-            return false;
+    loop {
+        if let Some(answer) = verdict(&state) {
+            return answer;
         }
-        let left = deadline.saturating_duration_since(Instant::now());
+        let now = Instant::now();
+        settled_since = match (settled_since, super::waits::all_others_asleep()) {
+            (_, false) => None,
+            (None, true) => Some(now),
+            (Some(since), true) if now - since >= SETTLING => return at_rest,
+            (since, true) => since,
+        };
+        let left = deadline.saturating_duration_since(now);
         if left.is_zero() {
-            return true;
+            return at_rest;
         }
-        // Woken by every change of the counts; the short slice notices `returned()`.
+        // Woken by every change of the counts; the short slice notices the rest.
         state = CHANGED
             .wait_timeout(state, left.min(Duration::from_millis(1)))
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .0;
     }
-    true
 }
+
+/// How long every other thread must stay asleep before [`watch`] takes them to be at rest.
+const SETTLING: Duration = Duration::from_millis(50);
 
 /// Whether threads meant to block in a wait stay blocked: `true` as soon as at least
 /// `threads` threads wait on a `Condvar` of this module, `false` as soon as `returned()`

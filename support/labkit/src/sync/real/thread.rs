@@ -1,10 +1,16 @@
-//! std's threads, with every spawned thread counted until it is joined (see [`probe`]).
+//! std's threads, with every spawned thread counted until it is joined (see [`probe`]),
+//! and known to the registry of waits from its spawn to its end, its joins among its waits.
 
 pub use std::thread::*;
 
+pub use crate::sync::scope::{Scope, ScopedJoinHandle, scope};
+
 use std::collections::HashMap;
 use std::io;
+use std::panic::Location;
 use std::sync::{Mutex, MutexGuard};
+
+use super::waits::{self, Key, Site, Wait};
 
 /// Threads spawned and not yet joined.
 struct Unjoined {
@@ -59,12 +65,20 @@ fn count(spawner: ThreadId, change: isize) {
 pub struct JoinHandle<T> {
     inner: std::thread::JoinHandle<T>,
     spawner: ThreadId,
+    /// The thread in the registry of waits.
+    key: Key,
 }
 
 impl<T> JoinHandle<T> {
     /// Waits for the thread to finish and returns what it returned (`Err` if it panicked).
+    #[track_caller]
     pub fn join(self) -> Result<T> {
+        let at = Location::caller();
         count(self.spawner, -1);
+        let key = self.key;
+        waits::asleep_until(Wait::Join { thread: key }, at, |registry| {
+            registry.has_finished(key).then_some(())
+        });
         self.inner.join()
     }
 
@@ -79,19 +93,49 @@ impl<T> JoinHandle<T> {
     }
 }
 
-fn counted<T>(inner: std::thread::JoinHandle<T>) -> JoinHandle<T> {
+fn counted<T>(inner: std::thread::JoinHandle<T>, key: Key) -> JoinHandle<T> {
     let spawner = current().id();
     count(spawner, 1);
-    JoinHandle { inner, spawner }
+    JoinHandle {
+        inner,
+        spawner,
+        key,
+    }
+}
+
+/// Marks a thread finished in the registry of waits when its closure returns or panics.
+struct Finishing(Key);
+
+impl Drop for Finishing {
+    fn drop(&mut self) {
+        waits::finished(self.0);
+    }
+}
+
+/// `f` registered as a thread started at `at`: its key, and the closure the thread runs.
+fn registered<F, T>(at: Site, f: F) -> (Key, impl FnOnce() -> T + Send + 'static)
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let key = waits::spawning(at);
+    let body = move || {
+        waits::started(key);
+        let _finishing = Finishing(key);
+        f()
+    };
+    (key, body)
 }
 
 /// Starts a thread running `f`, as `std::thread::spawn`.
+#[track_caller]
 pub fn spawn<F, T>(f: F) -> JoinHandle<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    counted(std::thread::spawn(f))
+    let (key, body) = registered(Location::caller(), f);
+    counted(std::thread::spawn(body), key)
 }
 
 /// A thread's name and stack size before it starts, as `std::thread::Builder`.
@@ -116,11 +160,19 @@ impl Builder {
     }
 
     /// Starts the thread running `f`.
+    #[track_caller]
     pub fn spawn<F, T>(self, f: F) -> io::Result<JoinHandle<T>>
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        self.0.spawn(f).map(counted)
+        let (key, body) = registered(Location::caller(), f);
+        match self.0.spawn(body) {
+            Ok(inner) => Ok(counted(inner, key)),
+            Err(error) => {
+                waits::finished(key);
+                Err(error)
+            }
+        }
     }
 }

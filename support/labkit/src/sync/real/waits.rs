@@ -1,0 +1,492 @@
+//! Who waits for what, on real threads, as Go's runtime knows of its goroutines: every thread
+//! that uses the facade, the wait it is asleep in (a lock, a condition variable, a join) at
+//! the caller's line, and the locks each holds. When every live thread is asleep in a wait
+//! with no timeout and none can wake another (no lock it waits for is free, no notification
+//! is pending, no thread it joins is still running), nothing will ever happen again: each
+//! thread not started by the facade (a test's own thread, a demo's `main`) then leaves its
+//! wait with a [`Deadlock`] report of its threads, and panics with it. Threads started by the
+//! facade stay asleep.
+//!
+//! It never fires on a program that can still go on: a thread running anywhere outside a
+//! facade wait (computing, spinning, sleeping, in a wait with a timeout, in a channel or a
+//! probe) keeps it quiet, and so does a notification sent but not yet taken up. It sees only
+//! threads that have used the facade: a thread that works with the facade's primitives must
+//! be started by `labkit::sync::thread`, which counts it from its spawn.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, HashMap};
+use std::panic::Location;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use super::deadlock::{Deadlock, Holder, Sleeper, Waiting};
+
+/// A thread's number in the registry, in the order threads first used the facade.
+pub(crate) type Key = u64;
+
+/// A line of the caller's code.
+pub(crate) type Site = &'static Location<'static>;
+
+/// What a thread is asleep in.
+#[derive(Debug, Clone)]
+pub(crate) enum Wait {
+    /// Taking the lock of the mutex at this address.
+    Lock {
+        /// The mutex's address.
+        mutex: usize,
+    },
+    /// A condition variable's wait: over once `woken` is set.
+    Notification {
+        /// Set by the notification that reaches this waiter.
+        woken: Arc<AtomicBool>,
+    },
+    /// A join of this thread.
+    Join {
+        /// The thread joined.
+        thread: Key,
+    },
+    /// Spinning on an atomic that keeps this value, operation after operation.
+    Spin {
+        /// The value it keeps.
+        value: bool,
+    },
+}
+
+/// Where a thread came from.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    /// Started by the facade, at this line, by a thread of this group.
+    Spawned {
+        /// The `spawn` call.
+        at: Site,
+        /// The thread not started by the facade that this one descends from.
+        group: Key,
+    },
+    /// Not started by the facade (a test's thread, `main`): the root of its group.
+    Own {
+        /// Its name, if it has one.
+        name: Option<String>,
+    },
+}
+
+/// What a thread is doing.
+#[derive(Debug, Clone)]
+enum State {
+    /// Anything but a wait of the facade with no timeout.
+    Running,
+    /// Asleep in `wait`, at the caller's line `at`, with no timeout.
+    Asleep { wait: Wait, at: Site },
+}
+
+#[derive(Debug)]
+struct Thread {
+    origin: Origin,
+    state: State,
+}
+
+/// Every live thread that has used the facade (a thread leaves when it finishes), and the
+/// locks held.
+#[derive(Default)]
+pub(crate) struct Registry {
+    threads: BTreeMap<Key, Thread>,
+    next: Key,
+    /// Each mutex held: by which thread, taken at which line.
+    holders: HashMap<usize, (Key, Site)>,
+    /// Threads that are to leave their wait with this report.
+    declared: HashMap<Key, Arc<Deadlock>>,
+}
+
+static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
+
+/// Told of every change that may end a wait: a lock released, a notification, a thread
+/// finished, a deadlock declared.
+static CHANGED: Condvar = Condvar::new();
+
+thread_local! {
+    /// The current thread's key, once it has one.
+    static ME: Cell<Option<Key>> = const { Cell::new(None) };
+    /// For a thread not started by the facade: marks it finished when it exits.
+    static EXIT: Exit = const { Exit(Cell::new(None)) };
+}
+
+/// Marks a thread not started by the facade finished when the thread exits.
+struct Exit(Cell<Option<Key>>);
+
+impl Drop for Exit {
+    fn drop(&mut self) {
+        if let Some(key) = self.0.get() {
+            finished(key);
+        }
+    }
+}
+
+fn registry() -> MutexGuard<'static, Option<Registry>> {
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Runs `f` on the registry, under its lock.
+fn with<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
+    let mut guard = registry();
+    f(guard.get_or_insert_with(Registry::default))
+}
+
+impl Registry {
+    fn add(&mut self, origin: Origin) -> Key {
+        self.next += 1;
+        let key = self.next;
+        self.threads.insert(
+            key,
+            Thread {
+                origin,
+                state: State::Running,
+            },
+        );
+        key
+    }
+
+    /// The current thread's key, registering it as the root of its group if it is new; a
+    /// thread counted as spinning does something else with the facade now, and runs again.
+    fn me(&mut self) -> Key {
+        if let Some(key) = ME.with(Cell::get) {
+            if SPINNING.with(|spinning| spinning.replace(false)) {
+                self.thread(key).state = State::Running;
+            }
+            return key;
+        }
+        let name = std::thread::current().name().map(str::to_owned);
+        let key = self.add(Origin::Own { name });
+        ME.with(|me| me.set(Some(key)));
+        // A thread that is exiting can no longer register its exit: it then never counts
+        // as finished, which only keeps the judgement quiet.
+        let _ = EXIT.try_with(|exit| exit.0.set(Some(key)));
+        key
+    }
+
+    /// The entry of `key`, made anew (as a running thread of its own) if it has left.
+    fn thread(&mut self, key: Key) -> &mut Thread {
+        self.threads.entry(key).or_insert(Thread {
+            origin: Origin::Own { name: None },
+            state: State::Running,
+        })
+    }
+
+    /// The root of `key`'s group.
+    fn group(&self, key: Key) -> Key {
+        match self.threads.get(&key).map(|thread| &thread.origin) {
+            Some(Origin::Spawned { group, .. }) => *group,
+            _ => key,
+        }
+    }
+
+    /// Whether `thread` is asleep with nothing that could wake it but another thread.
+    fn hopeless(&self, thread: &Thread) -> bool {
+        match &thread.state {
+            State::Running => false,
+            State::Asleep { wait, .. } => match wait {
+                Wait::Lock { mutex } => self.holders.contains_key(mutex),
+                Wait::Notification { woken } => !woken.load(Ordering::SeqCst),
+                // A finished thread has left the registry.
+                Wait::Join { thread } => self.threads.contains_key(thread),
+                // Only another thread could change what it spins on.
+                Wait::Spin { .. } => true,
+            },
+        }
+    }
+
+    /// Declares a deadlock if every live thread is asleep with nothing left to wake it, for
+    /// each thread not started by the facade among them to report; whether they all are.
+    fn judge(&mut self) -> bool {
+        let all_asleep = self.threads.iter().all(|(_, thread)| self.hopeless(thread));
+        if !all_asleep {
+            return false;
+        }
+        let roots: Vec<Key> = self
+            .threads
+            .iter()
+            .filter(|(key, thread)| {
+                matches!(thread.origin, Origin::Own { .. })
+                    && matches!(thread.state, State::Asleep { .. })
+                    && !self.declared.contains_key(key)
+            })
+            .map(|(&key, _)| key)
+            .collect();
+        for root in roots {
+            let report = Arc::new(self.report(root));
+            self.declared.insert(root, report);
+        }
+        CHANGED.notify_all();
+        true
+    }
+
+    /// The deadlock as `root` reports it: the threads of its group asleep, root first.
+    fn report(&self, root: Key) -> Deadlock {
+        let sleepers = self
+            .threads
+            .iter()
+            .filter(|&(&key, _)| self.group(key) == root)
+            .filter_map(|(&key, thread)| {
+                let State::Asleep { wait, at } = &thread.state else {
+                    return None;
+                };
+                Some(Sleeper {
+                    thread: thread.origin.clone(),
+                    at,
+                    waiting: self.waiting(key, wait),
+                })
+            })
+            .collect();
+        Deadlock { sleepers }
+    }
+
+    /// What `key`'s wait is for, as the report says it.
+    fn waiting(&self, key: Key, wait: &Wait) -> Waiting {
+        match wait {
+            Wait::Notification { .. } => Waiting::Notification,
+            Wait::Spin { value } => Waiting::Spin { value: *value },
+            Wait::Join { thread } => Waiting::Join {
+                spawned_at: match self.threads.get(thread).map(|joined| &joined.origin) {
+                    Some(Origin::Spawned { at, .. }) => Some(*at),
+                    _ => None,
+                },
+            },
+            Wait::Lock { mutex } => {
+                let (holder, taken_at) = self.holders[mutex];
+                let holder = match self.threads.get(&holder).map(|thread| &thread.state) {
+                    _ if holder == key => Holder::Itself,
+                    None => Holder::Finished,
+                    Some(State::Asleep { at, .. }) => Holder::Other(Some(at)),
+                    Some(State::Running) => Holder::Other(None),
+                };
+                Waiting::Lock { taken_at, holder }
+            }
+        }
+    }
+}
+
+/// Registers a thread about to be started by the current one at `at`; its key, to pass to
+/// [`started`] in the new thread.
+pub(crate) fn spawning(at: Site) -> Key {
+    with(|registry| {
+        let me = registry.me();
+        let group = registry.group(me);
+        registry.add(Origin::Spawned { at, group })
+    })
+}
+
+/// Tells the registry that the current thread is the one registered as `key`.
+pub(crate) fn started(key: Key) {
+    ME.with(|me| me.set(Some(key)));
+}
+
+/// Marks `key` finished (the current thread, or one that could not be started): it leaves the registry, no longer holds up a
+/// join, and may leave the others asleep.
+pub(crate) fn finished(key: Key) {
+    ME.with(|me| {
+        if me.get() == Some(key) {
+            me.set(None);
+        }
+    });
+    with(|registry| {
+        registry.threads.remove(&key);
+        registry.judge();
+    });
+    CHANGED.notify_all();
+}
+
+/// Records that the current thread has taken the lock of the mutex at `mutex`, at `at`.
+pub(crate) fn acquired(mutex: usize, at: Site) {
+    with(|registry| {
+        let me = registry.me();
+        registry.holders.insert(mutex, (me, at));
+    });
+}
+
+/// Records that the current thread has given back the lock of the mutex at `mutex`, and
+/// wakes the threads waiting to take it.
+pub(crate) fn released(mutex: usize) {
+    with(|registry| {
+        let me = registry.me();
+        if registry
+            .holders
+            .get(&mutex)
+            .is_some_and(|(holder, _)| *holder == me)
+        {
+            registry.holders.remove(&mutex);
+        }
+    });
+    CHANGED.notify_all();
+}
+
+/// Wakes every wait, to check whether it is over (after a notification by the current
+/// thread).
+pub(crate) fn changed() {
+    // Taking the lock orders this after any wait's check of its condition.
+    with(|registry| {
+        registry.me();
+    });
+    CHANGED.notify_all();
+}
+
+/// Sleeps in `wait`, at the caller's line `at`, until `ready` gives a value; `ready` is asked
+/// under the registry's lock, first at once and then after every change. The wait may be
+/// the one that leaves every thread asleep: then the deadlock is declared, and this thread,
+/// if it was not started by the facade, panics with the report (one started by the facade
+/// sleeps on).
+#[track_caller]
+pub(crate) fn asleep_until<R>(
+    wait: Wait,
+    at: Site,
+    mut ready: impl FnMut(&Registry) -> Option<R>,
+) -> R {
+    loop {
+        if let Some(value) = sleep(wait.clone(), at, None, &mut ready) {
+            return value;
+        }
+    }
+}
+
+/// As [`asleep_until`], but `None` once `deadline` has passed; a wait with a deadline is
+/// never part of a deadlock, as it ends by itself.
+#[track_caller]
+pub(crate) fn asleep_until_or<R>(
+    wait: Wait,
+    at: Site,
+    deadline: Instant,
+    ready: impl FnMut(&Registry) -> Option<R>,
+) -> Option<R> {
+    sleep(wait, at, Some(deadline), ready)
+}
+
+/// The wait of [`asleep_until`] and [`asleep_until_or`]: `None` only once `deadline` passed.
+#[track_caller]
+fn sleep<R>(
+    wait: Wait,
+    at: Site,
+    deadline: Option<Instant>,
+    mut ready: impl FnMut(&Registry) -> Option<R>,
+) -> Option<R> {
+    let mut guard = registry();
+    let registry = guard.get_or_insert_with(Registry::default);
+    let me = registry.me();
+    registry.thread(me).state = match deadline {
+        None => State::Asleep { wait, at },
+        Some(_) => State::Running,
+    };
+    let awake = |guard: &mut MutexGuard<'_, Option<Registry>>| {
+        let registry = guard.get_or_insert_with(Registry::default);
+        registry.thread(me).state = State::Running;
+    };
+    loop {
+        let registry = guard.get_or_insert_with(Registry::default);
+        if let Some(value) = ready(registry) {
+            awake(&mut guard);
+            return Some(value);
+        }
+        if let Some(report) = registry.declared.remove(&me) {
+            registry.thread(me).state = State::Running;
+            drop(guard);
+            panic!("{report}");
+        }
+        guard = match deadline {
+            None => {
+                if registry.judge() && registry.declared.contains_key(&me) {
+                    continue;
+                }
+                CHANGED.wait(guard).unwrap_or_else(PoisonError::into_inner)
+            }
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    awake(&mut guard);
+                    return None;
+                }
+                CHANGED
+                    .wait_timeout(guard, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+        };
+    }
+}
+
+impl Registry {
+    /// Whether the thread `key` has finished (or never used the facade).
+    pub(crate) fn has_finished(&self, key: Key) -> bool {
+        !self.threads.contains_key(&key)
+    }
+}
+
+/// Whether every live thread but the current one is asleep with nothing left to wake it
+/// but the current thread: what the probes that wait for threads to block look at, so that
+/// they stop waiting as soon as nothing more can happen.
+pub(crate) fn all_others_asleep() -> bool {
+    with(|registry| {
+        let me = registry.me();
+        registry
+            .threads
+            .iter()
+            .all(|(&key, thread)| key == me || registry.hopeless(thread))
+    })
+}
+
+/// How many operations in a row that leave an atomic as it was make a thread spinning, for
+/// the registry: it then checks whether any thread is left that could change the atomic
+/// (and again after as many more).
+const SPINS: u32 = 1 << 16;
+
+thread_local! {
+    /// The atomic the current thread last operated on, the value it found, and how many
+    /// operations in a row have found it so and left it so.
+    static SPIN: Cell<(usize, bool, u32)> = const { Cell::new((0, false, 0)) };
+    /// Whether the registry counts the current thread as asleep in a spin.
+    static SPINNING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Counts an operation of the current thread, at `at`, on the atomic at `atomic`, which
+/// now holds `value`: `unchanged` when it left the value as it was (a load, a failed
+/// exchange, a swap of the same value). After [`SPINS`] such operations in a row on one
+/// atomic, all finding the same value, the thread counts as asleep in a spin until it does
+/// anything else with the facade, and the registry judges (and again every [`SPINS`]): if
+/// no other thread is left running, nothing will ever change the atomic, and the deadlock is
+/// declared. A thread not started by the facade then panics with the report; one started
+/// by the facade stops spinning and sleeps for good (nothing could end its spin).
+#[track_caller]
+pub(crate) fn spun(atomic: usize, unchanged: bool, value: bool, at: Site) {
+    let (last, last_value, count) = SPIN.with(Cell::get);
+    let streak = unchanged && last == atomic && last_value == value;
+    let count = match (streak, unchanged) {
+        (true, _) => count.wrapping_add(1),
+        (false, true) => 1,
+        (false, false) => 0,
+    };
+    SPIN.with(|spin| spin.set((atomic, value, count)));
+    if !streak && SPINNING.with(Cell::get) {
+        with(|registry| {
+            registry.me();
+        });
+    }
+    if count == 0 || count % SPINS != 0 {
+        return;
+    }
+    let mut guard = registry();
+    let registry = guard.get_or_insert_with(Registry::default);
+    let me = registry.me();
+    registry.thread(me).state = State::Asleep {
+        wait: Wait::Spin { value },
+        at,
+    };
+    SPINNING.with(|spinning| spinning.set(true));
+    if !registry.judge() {
+        return;
+    }
+    if let Some(report) = registry.declared.remove(&me) {
+        registry.thread(me).state = State::Running;
+        SPINNING.with(|spinning| spinning.set(false));
+        drop(guard);
+        panic!("{report}");
+    }
+    loop {
+        guard = CHANGED.wait(guard).unwrap_or_else(PoisonError::into_inner);
+    }
+}

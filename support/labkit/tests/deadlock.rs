@@ -1,0 +1,218 @@
+//! The deadlock report on real threads: it names each kind of deadlock at once, at the lines
+//! that wait, and never fires on a program that can still go on.
+#![cfg(not(loom))]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use labkit::sync::{AtomicBool, Condvar, Mutex, Ordering, thread};
+
+/// The message of the panic that `f` ends with, run on a thread named `root` (not started by
+/// the facade, as a test's own thread is not).
+fn panic_of(f: impl FnOnce() + Send + 'static) -> String {
+    let panic = std::thread::Builder::new()
+        .name("root".into())
+        .spawn(f)
+        .unwrap()
+        .join()
+        .expect_err("the deadlock was not reported");
+    match panic.downcast::<String>() {
+        Ok(message) => *message,
+        Err(_) => String::from("(not a formatted panic)"),
+    }
+}
+
+/// `this file:line` of the line of this file under the comment `// at: mark`.
+fn at(mark: &str) -> String {
+    let source = include_str!("deadlock.rs");
+    let marker = format!("// at: {mark}");
+    let line = source
+        .lines()
+        .position(|line| line.trim() == marker)
+        .unwrap_or_else(|| panic!("no line is marked {mark}"));
+    // `position` counts from 0, and the marked line is the one after the marker.
+    format!("{}:{}", file!(), line + 2)
+}
+
+/// Asserts that `report` is a deadlock report of exactly `lines`, in order.
+fn says(report: &str, lines: &[String]) {
+    let mut expected = vec![String::from(
+        "deadlock: every thread is asleep, and none is left to wake another",
+    )];
+    expected.extend(lines.iter().map(|line| format!("  {line}")));
+    assert_eq!(report.lines().collect::<Vec<_>>(), expected, "{report}");
+}
+
+#[test]
+fn a_thread_that_locks_a_mutex_it_holds_is_named_with_both_lines() {
+    let report = panic_of(|| {
+        let mutex = Mutex::new(0);
+        // at: held
+        let _held = mutex.lock().unwrap();
+        // at: again
+        let _again = mutex.lock();
+    });
+    says(
+        &report,
+        &[format!(
+            "the test's thread `root`: waits at {} for a lock it holds itself, taken at {}",
+            at("again"),
+            at("held")
+        )],
+    );
+}
+
+#[test]
+fn a_wait_nobody_notifies_and_the_join_on_it_are_named() {
+    let report = panic_of(|| {
+        let pair = Arc::new((Mutex::new(false), Condvar::new()));
+        let waiter = {
+            let pair = Arc::clone(&pair);
+            // at: spawned
+            thread::spawn(move || {
+                let (ready, changed) = &*pair;
+                let mut ready = ready.lock().unwrap();
+                while !*ready {
+                    // at: waits
+                    ready = changed.wait(ready).unwrap();
+                }
+            })
+        };
+        // at: joins
+        waiter.join().unwrap();
+    });
+    says(
+        &report,
+        &[
+            format!(
+                "the test's thread `root`: waits at {} to join the thread started at {}",
+                at("joins"),
+                at("spawned")
+            ),
+            format!(
+                "the thread started at {}: waits at {} for a notification of a condition \
+                 variable, and no thread is left to send one",
+                at("spawned"),
+                at("waits")
+            ),
+        ],
+    );
+}
+
+#[test]
+fn threads_that_lock_two_mutexes_in_opposite_orders_are_named() {
+    let report = panic_of(|| {
+        let locks = Arc::new((Mutex::new(()), Mutex::new(())));
+        // at: root takes a
+        let _a = locks.0.lock().unwrap();
+        let other = {
+            let locks = Arc::clone(&locks);
+            // at: spawned other
+            thread::spawn(move || {
+                // at: other takes b
+                let _b = locks.1.lock().unwrap();
+                // at: other waits for a
+                let _a = locks.0.lock().unwrap();
+            })
+        };
+        // Once the other thread holds `b`, both wait for good.
+        while locks.1.try_lock().is_ok() {
+            std::thread::yield_now();
+        }
+        // at: root waits for b
+        let _b = locks.1.lock().unwrap();
+        other.join().unwrap();
+    });
+    says(
+        &report,
+        &[
+            format!(
+                "the test's thread `root`: waits at {} for a lock taken at {} by a thread \
+                 asleep at {}",
+                at("root waits for b"),
+                at("other takes b"),
+                at("other waits for a")
+            ),
+            format!(
+                "the thread started at {}: waits at {} for a lock taken at {} by a thread \
+                 asleep at {}",
+                at("spawned other"),
+                at("other waits for a"),
+                at("root takes a"),
+                at("root waits for b")
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_spin_on_a_flag_nobody_clears_is_named() {
+    let report = panic_of(|| {
+        let flag = AtomicBool::new(true);
+        // at: spins
+        while flag.load(Ordering::Acquire) {
+            std::hint::spin_loop();
+        }
+    });
+    says(
+        &report,
+        &[format!(
+            "the test's thread `root`: spins at {} on an atomic that stays `true`, and no \
+             thread is left to change it",
+            at("spins")
+        )],
+    );
+}
+
+#[test]
+fn a_wait_with_a_timeout_a_running_thread_and_a_pending_notification_keep_it_quiet() {
+    let pair = Arc::new((Mutex::new(0), Condvar::new()));
+    // A wait with a timeout ends by itself.
+    let (count, changed) = &*pair;
+    let (guard, waited) = changed
+        .wait_timeout(count.lock().unwrap(), Duration::from_millis(20))
+        .unwrap();
+    assert!(waited.timed_out());
+    drop(guard);
+    // A thread running outside the facade (asleep in std's sleep) before it notifies.
+    let notifier = {
+        let pair = Arc::clone(&pair);
+        thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            *pair.0.lock().unwrap() += 1;
+            pair.1.notify_all();
+        })
+    };
+    let mut count = pair.0.lock().unwrap();
+    while *count == 0 {
+        count = pair.1.wait(count).unwrap();
+    }
+    drop(count);
+    notifier.join().unwrap();
+    // Scoped threads taking turns, each asleep until its turn, and a spin lock's holder
+    // that other threads spin on while it works.
+    let turn = Mutex::new(0usize);
+    let next = Condvar::new();
+    let busy = AtomicBool::new(false);
+    thread::scope(|scope| {
+        for me in 0..4 {
+            let (turn, next, busy) = (&turn, &next, &busy);
+            scope.spawn(move || {
+                for round in 0..50 {
+                    let mut now = turn.lock().unwrap();
+                    while *now != round * 4 + me {
+                        now = next.wait(now).unwrap();
+                    }
+                    *now += 1;
+                    next.notify_all();
+                    drop(now);
+                    while busy.swap(true, Ordering::Acquire) {
+                        std::hint::spin_loop();
+                    }
+                    busy.store(false, Ordering::Release);
+                }
+            });
+        }
+    });
+    assert_eq!(*turn.lock().unwrap(), 200);
+}
