@@ -90,7 +90,8 @@ fn a_waiting_getter_receives_an_item_put_later() {
     assert!(
         returns(&[&getter]),
         "a thread asleep in `get` was never woken by `put` (a lost wake-up): notify the \
-         condition variable (`notify_one`) after adding the item"
+         condition variable (`notify_one`) after adding the item\n{}",
+        probe::sleepers()
     );
     match getter.join() {
         Ok(item) => assert_eq!(item, "interface Loopback0"),
@@ -133,7 +134,8 @@ fn get_waits_again_after_a_spurious_wake_up() {
     assert!(
         returns(&[&getter]),
         "a thread asleep in `get` was never woken by `put` (a lost wake-up): notify the \
-         condition variable (`notify_one`) after adding the item"
+         condition variable (`notify_one`) after adding the item\n{}",
+        probe::sleepers()
     );
     match getter.join() {
         Ok(item) => assert_eq!(item, "hostname R1"),
@@ -165,7 +167,8 @@ fn join_waits_again_after_a_spurious_wake_up() {
     assert!(
         returns(&[&joiner]),
         "a thread asleep in `join` was never woken by the last `task_done` (a lost wake-up): \
-         notify the condition variable when the count of unfinished items reaches 0"
+         notify the condition variable when the count of unfinished items reaches 0\n{}",
+        probe::sleepers()
     );
     if let Err(panic) = joiner.join() {
         std::panic::resume_unwind(panic);
@@ -194,9 +197,11 @@ fn every_thread_in_join_is_woken_by_the_last_task_done() {
     returns(&[&joiners[0], &joiners[1]]);
     let woken = joiners.iter().filter(|joiner| joiner.is_finished()).count();
     assert_eq!(
-        woken, 2,
+        woken,
+        2,
         "two threads were asleep in `join`, and the last `task_done` woke {woken} of them: \
-         every thread in `join` must return, so wake them all (`notify_all`)"
+         every thread in `join` must return, so wake them all (`notify_all`)\n{}",
+        probe::sleepers()
     );
     for joiner in joiners {
         if let Err(panic) = joiner.join() {

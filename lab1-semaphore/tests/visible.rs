@@ -62,7 +62,8 @@ fn a_waiting_thread_gets_a_returned_permit() {
         probe::returns(PATIENCE, || waiter.is_finished()),
         "a thread waiting in `acquire` was never woken when the only permit was given back: \
          dropping a `Permit` must notify the condition variable (`notify_one`) after adding \
-         the permit back"
+         the permit back\n{}",
+        probe::sleepers()
     );
     if let Err(panic) = waiter.join() {
         std::panic::resume_unwind(panic);

@@ -11,6 +11,9 @@ use super::waits::{Origin, Site};
 /// the threads of its group, each asleep in a wait no other thread is left to end.
 #[derive(Debug)]
 pub(crate) struct Deadlock {
+    /// Whether every thread is asleep (a deadlock), or every thread but the reporting one
+    /// (which a probe reports, as the only one left that could wake the others).
+    pub(crate) everyone: bool,
     /// The threads asleep, the reporting thread first.
     pub(crate) sleepers: Vec<Sleeper>,
 }
@@ -132,10 +135,11 @@ impl fmt::Display for Deadlock {
             let (own, who) = sleeper.who();
             *lines.entry((!own, who, sleeper.what())).or_default() += 1;
         }
-        write!(
-            f,
+        f.write_str(if self.everyone {
             "deadlock: every thread is asleep, and none is left to wake another"
-        )?;
+        } else {
+            "every other thread is asleep, and only this test's thread is left to wake one:"
+        })?;
         for ((spawned, who, what), count) in lines {
             match (spawned, count) {
                 (false, _) => write!(f, "\n  {who}: {what}")?,

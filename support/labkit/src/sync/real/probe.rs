@@ -97,6 +97,15 @@ pub fn returns(patience: Duration, returned: impl Fn() -> bool) -> bool {
     watch(patience, false, |_| returned().then_some(true))
 }
 
+/// What the threads of the current test are asleep in, at which lines, when every thread
+/// but the current one is asleep with nothing left to wake it (empty otherwise): what a test
+/// adds to its message when threads it waited for never returned.
+pub fn sleepers() -> String {
+    super::waits::others_asleep()
+        .map(|report| report.to_string())
+        .unwrap_or_default()
+}
+
 /// The answer `verdict` gives of the counts, as soon as it gives one; `at_rest` once every
 /// other thread has stayed asleep in a wait of the facade that only the current thread could
 /// end for [`SETTLING`] (time for a thread that has just finished to show in `verdict`), or

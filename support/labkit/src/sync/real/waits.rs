@@ -212,15 +212,16 @@ impl Registry {
             .map(|(&key, _)| key)
             .collect();
         for root in roots {
-            let report = Arc::new(self.report(root));
+            let report = Arc::new(self.report(root, true));
             self.declared.insert(root, report);
         }
         CHANGED.notify_all();
         true
     }
 
-    /// The deadlock as `root` reports it: the threads of its group asleep, root first.
-    fn report(&self, root: Key) -> Deadlock {
+    /// The deadlock as `root` reports it: the threads of its group asleep, root first;
+    /// `everyone` asleep, or all but the thread reporting.
+    fn report(&self, root: Key, everyone: bool) -> Deadlock {
         let sleepers = self
             .threads
             .iter()
@@ -236,7 +237,7 @@ impl Registry {
                 })
             })
             .collect();
-        Deadlock { sleepers }
+        Deadlock { everyone, sleepers }
     }
 
     /// What `key`'s wait is for, as the report says it.
@@ -415,6 +416,20 @@ impl Registry {
     pub(crate) fn has_finished(&self, key: Key) -> bool {
         !self.threads.contains_key(&key)
     }
+}
+
+/// The threads of the current thread's group asleep, if every live thread but the current
+/// one is asleep with nothing left to wake it but the current thread (which a probe is
+/// running): what a test says of threads that never returned.
+pub(crate) fn others_asleep() -> Option<Deadlock> {
+    with(|registry| {
+        let me = registry.me();
+        let all = registry
+            .threads
+            .iter()
+            .all(|(&key, thread)| key == me || registry.hopeless(thread));
+        all.then(|| registry.report(registry.group(me), false))
+    })
 }
 
 /// Whether every live thread but the current one is asleep with nothing left to wake it
