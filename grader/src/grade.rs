@@ -9,7 +9,7 @@
 //! error, panic (its message), stack overflow, out of memory, crash (its signal), timeout, or
 //! an exit without evidence.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -47,12 +47,19 @@ pub struct Grader {
     pub loom_limits: Limits,
     /// Limits of each build.
     pub build_limits: BuildLimits,
+    /// The time one lab's stress tier may take in all (it is worth no points, and runs after
+    /// the scored tiers): each of its tests gets an equal share as its timeout, at most
+    /// [`limits`](Self::limits)' timeout.
+    pub stress_budget: Duration,
     /// Told, in a short line, each stage of grading a submission as it starts (building,
     /// running), so that a long grading is not silent; `None` for silence.
     pub on_stage: Option<fn(&str)>,
     /// How many test processes run at once.
     pub jobs: usize,
 }
+
+/// The time one lab's stress tier may take in all, by default.
+pub const STRESS_BUDGET: Duration = Duration::from_secs(20);
 
 /// Every tier: what a lab is graded on unless told otherwise.
 pub const ALL_TIERS: &[Tier] = &[Tier::Visible, Tier::Hidden, Tier::Loom, Tier::Stress];
@@ -115,6 +122,7 @@ impl Grader {
                 ..limits
             },
             build_limits: BuildLimits::default(),
+            stress_budget: STRESS_BUDGET,
             on_stage: None,
             jobs,
         }
@@ -316,6 +324,26 @@ impl Grader {
             .with_context(|| format!("cannot create a folder in {}", parent.display()))
     }
 
+    /// Shares each lab's [`stress_budget`](Self::stress_budget) among its stress tests, as
+    /// their timeouts.
+    fn time_box_stress(&self, tests: &mut [Runnable]) {
+        let mut stress_tests: BTreeMap<usize, u32> = BTreeMap::new();
+        for runnable in tests
+            .iter()
+            .filter(|runnable| runnable.test.tier == Tier::Stress)
+        {
+            *stress_tests.entry(runnable.lab).or_default() += 1;
+        }
+        for runnable in tests.iter_mut() {
+            if let Some(&count) = stress_tests.get(&runnable.lab)
+                && runnable.test.tier == Tier::Stress
+            {
+                let share = self.stress_budget / count;
+                runnable.limits.timeout = runnable.limits.timeout.min(share);
+            }
+        }
+    }
+
     /// Tells [`on_stage`](Self::on_stage), if anyone listens, that `stage` starts.
     fn stage(&self, stage: &str) {
         if let Some(on_stage) = self.on_stage {
@@ -323,10 +351,16 @@ impl Grader {
         }
     }
 
-    /// Runs `tests`, `jobs` at a time, each in its own process, the longest (loom models)
-    /// first; returns each one's lab index and outcome.
+    /// Runs `tests`, `jobs` at a time, each in its own process: the scored ones first, the
+    /// longest of them (loom models) first, then the stress tier, each lab's within its
+    /// [`stress_budget`](Self::stress_budget); returns each one's lab index and outcome.
     fn run_all(&self, mut tests: Vec<Runnable>, secret: &str) -> Result<Vec<(usize, TestOutcome)>> {
-        tests.sort_by_key(|runnable| runnable.test.tier != Tier::Loom);
+        tests.sort_by_key(|runnable| match runnable.test.tier {
+            Tier::Loom => 0,
+            Tier::Visible | Tier::Hidden => 1,
+            Tier::Stress => 2,
+        });
+        self.time_box_stress(&mut tests);
         let next = Mutex::new(tests.iter());
         let outcomes = Mutex::new(Vec::new());
         std::thread::scope(|scope| -> Result<()> {

@@ -19,6 +19,17 @@
 //!   return before joining its threads, and a demo can see threads that never ran at the same
 //!   time (at most one unjoined at once).
 //!
+//! On real threads the facade also knows who waits for what, as Go's runtime does: each thread
+//! it started (and each thread that uses it), the wait each is asleep in (a lock, a condition
+//! variable, a join, or a spin on an atomic that keeps its value) at the caller's line, and
+//! the locks each holds. The moment every thread is asleep with none left to wake another,
+//! a test's own thread (or a demo's `main`) panics with a report that names each thread's
+//! wait, where, and what would end it: "deadlock: every thread is asleep, and none is left to
+//! wake another", then a line per thread. It never fires while a thread runs anywhere else
+//! (computing, sleeping, in a wait with a timeout, in a channel) or a notification is still
+//! to be taken up. It sees only the threads that use the facade, so a thread that works with
+//! the facade's primitives must be started by `labkit::sync::thread` (every lab's tests do).
+//!
 //! Under loom, the facade adds what std has and loom lacks: `Condvar::wait_while` and
 //! `wait_timeout_while`, and `thread::scope`. A `swap`, `fetch_or` or `fetch_and` of an
 //! `AtomicBool` that leaves the value as it was is modelled as the load it amounts to, so that
