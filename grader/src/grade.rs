@@ -97,6 +97,7 @@ struct Accepted<'a> {
 }
 
 /// A test ready to run: which lab (by index) it belongs to, its executable and limits.
+#[derive(Clone)]
 struct Runnable {
     lab: usize,
     test: TestId,
@@ -155,6 +156,18 @@ impl Grader {
     /// expected test of its tiers, in the catalogue's order. A lab that is missing, refused
     /// or does not compile fails its tests with that reason and costs the others nothing.
     pub fn grade_labs(&self, labs: Vec<LabSubmission<'_>>) -> Result<Vec<Vec<TestOutcome>>> {
+        let mut runs = self.grade_labs_runs(labs, 1)?;
+        Ok(runs.pop().unwrap_or_default())
+    }
+
+    /// As [`grade_labs`](Self::grade_labs), but over one build the tests run `runs` times
+    /// (at least once), each time anew: one list of outcomes per run, to check that no
+    /// outcome depends on the run.
+    pub fn grade_labs_runs(
+        &self,
+        labs: Vec<LabSubmission<'_>>,
+        runs: usize,
+    ) -> Result<Vec<Vec<Vec<TestOutcome>>>> {
         let mut outcomes: Vec<Vec<TestOutcome>> = Vec::new();
         let mut to_build = Vec::new();
         for (index, submission) in labs.into_iter().enumerate() {
@@ -193,23 +206,32 @@ impl Grader {
                 expected,
             });
         }
-        if !to_build.is_empty() {
+        let mut graded = Vec::new();
+        if to_build.is_empty() {
+            graded.resize(runs.max(1), outcomes);
+        } else {
             let secret = new_secret();
             let binaries = self.temp_folder("runs")?;
             let runnable = self.build(&to_build, &secret, binaries.path(), &mut outcomes)?;
-            self.stage(&format!(
-                "running {} tests, {} at a time",
-                runnable.len(),
-                self.jobs
-            ));
-            for (lab, outcome) in self.run_all(runnable, &secret)? {
-                outcomes[lab].push(outcome);
+            for _ in 0..runs.max(1) {
+                self.stage(&format!(
+                    "running {} tests, {} at a time",
+                    runnable.len(),
+                    self.jobs
+                ));
+                let mut run = outcomes.clone();
+                for (lab, outcome) in self.run_all(runnable.clone(), &secret)? {
+                    run[lab].push(outcome);
+                }
+                graded.push(run);
             }
         }
-        for lab in &mut outcomes {
-            lab.sort_by(|a, b| a.test.cmp(&b.test));
+        for run in &mut graded {
+            for lab in run.iter_mut() {
+                lab.sort_by(|a, b| a.test.cmp(&b.test));
+            }
         }
-        Ok(outcomes)
+        Ok(graded)
     }
 
     /// Builds the `accepted` labs with their tests reporting `secret`, once per profile,

@@ -4,8 +4,9 @@
 //! `tests/corpus/fair.toml` holds correct programs written differently from the references
 //! (their `src/lib.rs` in `tests/corpus/files/<id>/`): each is graded on every tier, stress
 //! included, and must pass every test. Every round of fixtures is graded [`GRADINGS`] times
-//! (`CORPUS_GRADINGS=10` for more), and every grading must fail exactly the same tests: a
-//! score that depends on the run is a defect of the tests.
+//! (`CORPUS_GRADINGS=10` for more) over one build, every test run anew each time, and every
+//! grading must fail exactly the same tests: a score that depends on the run is a defect of
+//! the tests.
 //!
 //! `tests/corpus/corpus.toml` holds one fixture per attack or mistake. A fixture hands in one
 //! or more labs, each a copy of the pristine lab folder (`Cargo.toml`, `src/`, `tests/`) whose
@@ -348,13 +349,14 @@ fn corpus_grader() -> Grader {
     grader
 }
 
-/// Grades `labs` of the submission in `submission`, each on its tiers: the one place the
-/// corpus calls the grader.
+/// Grades `labs` of the submission in `submission`, each on its tiers, [`gradings`] times
+/// over one build: the one place the corpus calls the grader. One map of each lab's outcomes
+/// per grading.
 fn grade_fixture(
     grader: &Grader,
     submission: &Path,
     labs: &[(&Lab, Vec<Tier>)],
-) -> Result<Vec<(String, Vec<TestOutcome>)>> {
+) -> Result<Vec<BTreeMap<String, Vec<TestOutcome>>>> {
     let submissions = labs
         .iter()
         .map(|(lab, tiers)| LabSubmission {
@@ -363,11 +365,15 @@ fn grade_fixture(
             tiers,
         })
         .collect();
-    let graded = grader.grade_labs(submissions)?;
-    Ok(labs
-        .iter()
-        .map(|(lab, _)| lab.name.to_owned())
-        .zip(graded)
+    let gradings = grader.grade_labs_runs(submissions, gradings())?;
+    Ok(gradings
+        .into_iter()
+        .map(|graded| {
+            labs.iter()
+                .map(|(lab, _)| lab.name.to_owned())
+                .zip(graded)
+                .collect()
+        })
         .collect())
 }
 
@@ -666,20 +672,23 @@ fn digest(root: &Path) -> Result<String> {
     Ok(format!("{:x}", hasher.finalize()))
 }
 
-/// How long grading `fixture` may take: each build at [`BUILD_BUDGET`], and every test at its
-/// timeout one after another (a failed loom model runs twice: once more for its trace).
+/// How long grading `fixture` [`gradings`] times may take: each build (once) at
+/// [`BUILD_BUDGET`], and in every grading every test at its timeout one after another (a
+/// failed loom model runs twice: once more for its trace).
 fn budget(fixture: &Fixture, grader: &Grader) -> Result<Duration> {
     let mut budget = Duration::from_secs(30);
+    let gradings = u32::try_from(gradings()).unwrap_or(u32::MAX);
     for case in &fixture.labs {
         let tiers = case.tiers()?;
         let threads = tiers.iter().any(|tier| *tier != Tier::Loom);
         let loom = tiers.contains(&Tier::Loom);
         budget += BUILD_BUDGET * (u32::from(threads) + u32::from(loom));
         for test in tests_of(case.lab()?, &tiers)? {
-            budget += match test.tier {
-                Tier::Loom => grader.loom_limits.timeout * 2,
-                _ => grader.limits.timeout,
-            };
+            budget += gradings
+                * match test.tier {
+                    Tier::Loom => grader.loom_limits.timeout * 2,
+                    _ => grader.limits.timeout,
+                };
         }
     }
     Ok(budget)
@@ -687,8 +696,8 @@ fn budget(fixture: &Fixture, grader: &Grader) -> Result<Duration> {
 
 /// What grading one fixture gave.
 enum Graded {
-    /// Each lab's outcomes, by lab name.
-    Outcomes(BTreeMap<String, Vec<TestOutcome>>),
+    /// Each grading's outcomes of each lab, by lab name.
+    Outcomes(Vec<BTreeMap<String, Vec<TestOutcome>>>),
     /// The grader failed or panicked: why.
     Failed(String),
     /// Grading ran past the fixture's budget; it may still be running.
@@ -710,7 +719,7 @@ fn grade_within(
         let _ = sender.send(graded);
     });
     match receiver.recv_timeout(budget) {
-        Ok(Ok(graded)) => Graded::Outcomes(graded.into_iter().collect()),
+        Ok(Ok(graded)) => Graded::Outcomes(graded),
         Ok(Err(error)) => Graded::Failed(format!("the grader failed: {error:#}")),
         Err(RecvTimeoutError::Disconnected) => Graded::Failed("the grader panicked".to_owned()),
         Err(RecvTimeoutError::Timeout) => Graded::OutOfTime(budget),
@@ -785,10 +794,10 @@ fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Re
         out_of_time: false,
     };
     let mut whole_round = Vec::new();
-    let mut first: Option<BTreeMap<String, Vec<TestOutcome>>> = None;
-    for grading in 1..=gradings() {
-        match grade_within(grader, &submission, labs.clone(), budget) {
-            Graded::Outcomes(graded) if grading == 1 => {
+    match grade_within(grader, &submission, labs.clone(), budget) {
+        Graded::Outcomes(gradings) => {
+            let mut gradings = (1..).zip(&gradings);
+            if let Some((_, graded)) = gradings.next() {
                 for (fixture, (_, mismatches)) in round.iter().zip(&mut verdict.mismatches) {
                     for case in &fixture.labs {
                         let outcomes = graded.get(&case.name).cloned().unwrap_or_default();
@@ -803,23 +812,20 @@ fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Re
                         mismatches.extend(compare(case, outcomes, rubric, grader)?);
                     }
                 }
-                first = Some(graded);
-            }
-            Graded::Outcomes(graded) => {
-                let before = first.as_ref().expect("the first grading's outcomes");
-                for (fixture, (_, mismatches)) in round.iter().zip(&mut verdict.mismatches) {
-                    for case in &fixture.labs {
-                        let [a, b] = [before, &graded].map(|g| g.get(&case.name));
-                        mismatches.extend(differences(&case.name, grading, a, b, rubric));
+                for (grading, again) in gradings {
+                    for (fixture, (_, mismatches)) in round.iter().zip(&mut verdict.mismatches) {
+                        for case in &fixture.labs {
+                            let [a, b] = [graded, again].map(|g| g.get(&case.name));
+                            mismatches.extend(differences(&case.name, grading, a, b, rubric));
+                        }
                     }
                 }
             }
-            Graded::Failed(why) => whole_round.push(why),
-            Graded::OutOfTime(budget) => {
-                verdict.out_of_time = true;
-                whole_round.push(format!("grading ran past its budget of {budget:?}"));
-                break;
-            }
+        }
+        Graded::Failed(why) => whole_round.push(why),
+        Graded::OutOfTime(budget) => {
+            verdict.out_of_time = true;
+            whole_round.push(format!("grading ran past its budget of {budget:?}"));
         }
     }
     if !verdict.out_of_time {
