@@ -481,4 +481,30 @@ mod tests {
         assert!(fresh.exists(), "a folder in use is kept");
         assert!(folder.path().starts_with(&runs));
     }
+
+    #[test]
+    fn each_labs_stress_tier_shares_its_budget_and_the_scored_tiers_keep_their_timeout() {
+        let grader = Grader::new(PathBuf::new(), PathBuf::new(), Duration::from_secs(30), 1);
+        let test = |lab, tier, name: &str| Runnable {
+            lab,
+            test: TestId {
+                tier,
+                target: String::from("t"),
+                name: name.to_owned(),
+            },
+            executable: PathBuf::new(),
+            limits: grader.limits,
+        };
+        let mut tests = vec![
+            test(0, Tier::Stress, "a"),
+            test(0, Tier::Visible, "b"),
+            test(0, Tier::Stress, "c"),
+            test(0, Tier::Stress, "d"),
+            test(0, Tier::Stress, "e"),
+            test(1, Tier::Stress, "f"),
+        ];
+        grader.time_box_stress(&mut tests);
+        let timeouts: Vec<u64> = tests.iter().map(|t| t.limits.timeout.as_secs()).collect();
+        assert_eq!(timeouts, [5, 30, 5, 5, 5, 20]);
+    }
 }
