@@ -165,6 +165,29 @@ fn a_spin_on_a_flag_nobody_clears_is_named() {
 }
 
 #[test]
+fn a_spinner_whose_flag_is_cleared_before_it_looks_again_is_no_deadlock() {
+    let flag = Arc::new(AtomicBool::new(true));
+    let spinner = {
+        let flag = Arc::clone(&flag);
+        thread::spawn(move || {
+            let mut spins = 0u32;
+            while flag.load(Ordering::Acquire) {
+                spins += 1;
+                // Once the facade counts it as spinning, it stops looking for a while.
+                if spins % (1 << 16) == 0 {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        })
+    };
+    // The spinner is counted as spinning, and asleep outside the facade, when the flag is
+    // cleared and this thread joins it: the write alone must make it run again.
+    std::thread::sleep(Duration::from_millis(20));
+    flag.store(false, Ordering::Release);
+    spinner.join().unwrap();
+}
+
+#[test]
 fn a_wait_with_a_timeout_a_running_thread_and_a_pending_notification_keep_it_quiet() {
     let pair = Arc::new((Mutex::new(0), Condvar::new()));
     // A wait with a timeout ends by itself.

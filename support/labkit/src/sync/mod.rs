@@ -206,7 +206,14 @@ impl AtomicBool {
     #[track_caller]
     fn spun(&self, unchanged: bool, value: bool) {
         let atomic = (self as *const Self).cast::<()>() as usize;
-        real::spun(atomic, unchanged, value, std::panic::Location::caller());
+        let current = || self.inner.load(Ordering::SeqCst);
+        real::spun(
+            atomic,
+            unchanged,
+            value,
+            std::panic::Location::caller(),
+            current,
+        );
     }
 
     /// [`spun`](Self::spun) for a read-modify-write that found `was` and wrote `next(was)`;

@@ -16,7 +16,7 @@
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::panic::Location;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
@@ -48,6 +48,8 @@ pub(crate) enum Wait {
     },
     /// Spinning on an atomic that keeps this value, operation after operation.
     Spin {
+        /// The atomic's address.
+        atomic: usize,
         /// The value it keeps.
         value: bool,
     },
@@ -150,6 +152,7 @@ impl Registry {
     fn me(&mut self) -> Key {
         if let Some(key) = ME.with(Cell::get) {
             if SPINNING.with(|spinning| spinning.replace(false)) {
+                SPINNERS.fetch_sub(1, Ordering::SeqCst);
                 self.thread(key).state = State::Running;
             }
             return key;
@@ -244,7 +247,7 @@ impl Registry {
     fn waiting(&self, key: Key, wait: &Wait) -> Waiting {
         match wait {
             Wait::Notification { .. } => Waiting::Notification,
-            Wait::Spin { value } => Waiting::Spin { value: *value },
+            Wait::Spin { value, .. } => Waiting::Spin { value: *value },
             Wait::Join { thread } => Waiting::Join {
                 spawned_at: match self.threads.get(thread).map(|joined| &joined.origin) {
                     Some(Origin::Spawned { at, .. }) => Some(*at),
@@ -458,16 +461,30 @@ thread_local! {
     static SPINNING: Cell<bool> = const { Cell::new(false) };
 }
 
+/// How many threads count as spinning: while there are any, every write to a facade atomic
+/// looks for those spinning on it, to wake them.
+static SPINNERS: AtomicUsize = AtomicUsize::new(0);
+
 /// Counts an operation of the current thread, at `at`, on the atomic at `atomic`, which
 /// now holds `value`: `unchanged` when it left the value as it was (a load, a failed
-/// exchange, a swap of the same value). After [`SPINS`] such operations in a row on one
-/// atomic, all finding the same value, the thread counts as asleep in a spin until it does
-/// anything else with the facade, and the registry judges (and again every [`SPINS`]): if
-/// no other thread is left running, nothing will ever change the atomic, and the deadlock is
-/// declared. A thread not started by the facade then panics with the report; one started
-/// by the facade stops spinning and sleeps for good (nothing could end its spin).
+/// exchange, a swap of the same value); `current` reads the atomic again. After [`SPINS`]
+/// such operations in a row on one atomic, all finding the same value, the thread counts as
+/// asleep in a spin until it does anything else with the facade or another thread writes
+/// the atomic, and the registry judges (and again every [`SPINS`]): if no other thread is
+/// left running, nothing will ever change the atomic, and the deadlock is declared. A thread
+/// not started by the facade then panics with the report; one started by the facade stops
+/// spinning and sleeps for good (nothing could end its spin).
 #[track_caller]
-pub(crate) fn spun(atomic: usize, unchanged: bool, value: bool, at: Site) {
+pub(crate) fn spun(
+    atomic: usize,
+    unchanged: bool,
+    value: bool,
+    at: Site,
+    current: impl Fn() -> bool,
+) {
+    if !unchanged {
+        woken_spinners(atomic);
+    }
     let (last, last_value, count) = SPIN.with(Cell::get);
     let streak = unchanged && last == atomic && last_value == value;
     let count = match (streak, unchanged) {
@@ -488,20 +505,49 @@ pub(crate) fn spun(atomic: usize, unchanged: bool, value: bool, at: Site) {
     let registry = guard.get_or_insert_with(Registry::default);
     let me = registry.me();
     registry.thread(me).state = State::Asleep {
-        wait: Wait::Spin { value },
+        wait: Wait::Spin { atomic, value },
         at,
     };
     SPINNING.with(|spinning| spinning.set(true));
+    SPINNERS.fetch_add(1, Ordering::SeqCst);
+    // A write made after this thread last looked, but before it counted as spinning, did not
+    // see it: look again.
+    if current() != value {
+        registry.me();
+        return;
+    }
     if !registry.judge() {
         return;
     }
     if let Some(report) = registry.declared.remove(&me) {
-        registry.thread(me).state = State::Running;
-        SPINNING.with(|spinning| spinning.set(false));
+        registry.me();
         drop(guard);
         panic!("{report}");
     }
     loop {
         guard = CHANGED.wait(guard).unwrap_or_else(PoisonError::into_inner);
     }
+}
+
+/// After a write of the current thread to the atomic at `atomic`: the threads spinning on it
+/// run again, as the value they keep seeing has changed.
+fn woken_spinners(atomic: usize) {
+    // Orders the write before the count, as the spinner orders its count before its look
+    // at the value: either the writer sees the spinner, or the spinner sees the write.
+    std::sync::atomic::fence(Ordering::SeqCst);
+    if SPINNERS.load(Ordering::SeqCst) == 0 {
+        return;
+    }
+    with(|registry| {
+        for thread in registry.threads.values_mut() {
+            if let State::Asleep {
+                wait: Wait::Spin { atomic: on, .. },
+                ..
+            } = thread.state
+                && on == atomic
+            {
+                thread.state = State::Running;
+            }
+        }
+    });
 }
