@@ -174,7 +174,7 @@ fn a_spinner_whose_flag_is_cleared_before_it_looks_again_is_no_deadlock() {
             while flag.load(Ordering::Acquire) {
                 spins += 1;
                 // Once the facade counts it as spinning, it stops looking for a while.
-                if spins % (1 << 16) == 0 {
+                if spins.is_multiple_of(1 << 16) {
                     std::thread::sleep(Duration::from_millis(50));
                 }
             }
