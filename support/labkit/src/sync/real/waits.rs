@@ -1,6 +1,6 @@
 //! Who waits for what, on real threads, as Go's runtime knows of its goroutines: every thread
-//! that uses the facade, the wait it is asleep in (a lock, a condition variable, a join) at
-//! the caller's line, and the locks each holds. When every live thread is asleep in a wait
+//! that uses the facade, the wait it is asleep in (a lock, a condition variable, a join, or a
+//! spin on an atomic that keeps its value) at the caller's line, and the locks each holds. When every live thread is asleep in a wait
 //! with no timeout and none can wake another (no lock it waits for is free, no notification
 //! is pending, no thread it joins is still running), nothing will ever happen again: each
 //! thread not started by the facade (a test's own thread, a demo's `main`) then leaves its
@@ -255,6 +255,7 @@ impl Registry {
                 },
             },
             Wait::Lock { mutex } => {
+                // Reported only when hopeless, so the lock is held.
                 let (holder, taken_at) = self.holders[mutex];
                 let holder = match self.threads.get(&holder).map(|thread| &thread.state) {
                     _ if holder == key => Holder::Itself,
@@ -283,12 +284,15 @@ pub(crate) fn started(key: Key) {
     ME.with(|me| me.set(Some(key)));
 }
 
-/// Marks `key` finished (the current thread, or one that could not be started): it leaves the registry, no longer holds up a
-/// join, and may leave the others asleep.
+/// Marks `key` finished (the current thread, or one that could not be started): it leaves
+/// the registry, no longer holds up a join, and may leave the others asleep.
 pub(crate) fn finished(key: Key) {
     ME.with(|me| {
         if me.get() == Some(key) {
             me.set(None);
+            if SPINNING.with(|spinning| spinning.replace(false)) {
+                SPINNERS.fetch_sub(1, Ordering::SeqCst);
+            }
         }
     });
     with(|registry| {
