@@ -4,7 +4,6 @@
 //! This file is the grader's: the grader always uses its own copy, so edits here are never
 //! graded (change it freely to experiment).
 
-use labkit::sync::thread;
 use std::time::Duration;
 
 use lab1_queue::{NUM_TASKS, NUM_WORKERS, run_pipeline};
@@ -30,12 +29,12 @@ fn main() {
         NUM_WORKERS,
         |task| {
             println!("[Producer] Added: {}...", lines(task));
-            thread::sleep(PRODUCER_PAUSE);
+            std::thread::sleep(PRODUCER_PAUSE);
         },
         |worker_id, task| {
             println!("[Worker {worker_id}] Processing: {}...", lines(task));
             let apply_time = rand::rng().random_range(0.5..1.5);
-            thread::sleep(Duration::from_secs_f64(apply_time));
+            std::thread::sleep(Duration::from_secs_f64(apply_time));
             println!("[Worker {worker_id}] Finished: {}...", lines(task));
         },
     );
