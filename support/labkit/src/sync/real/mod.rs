@@ -233,17 +233,14 @@ impl Condvar {
         self.waiters().push_back(Arc::clone(&token));
         let waiting = probe::Waiting::enter();
         drop(guard);
-        let deadline = Instant::now().checked_add(timeout);
-        let wait = Wait::Notification {
-            woken: Arc::clone(&token),
-        };
         let notified = |_: &_| token.load(Ordering::SeqCst).then_some(());
-        let timed_out = match deadline {
+        let timed_out = match Instant::now().checked_add(timeout) {
             None => {
-                waits::asleep_until(wait, at, notified);
+                let woken = Arc::clone(&token);
+                waits::asleep_until(Wait::Notification { woken }, at, notified);
                 false
             }
-            Some(deadline) => waits::asleep_until_or(wait, at, deadline, notified).is_none(),
+            Some(deadline) => waits::awake_until_or(deadline, notified).is_none(),
         };
         // A notification that came as the time ran out still counts as one.
         let timed_out = timed_out && {

@@ -197,11 +197,18 @@ impl Registry {
         }
     }
 
+    /// Whether every live thread but `except` is asleep with nothing that could wake it but
+    /// another thread.
+    fn hopeless_but(&self, except: Option<Key>) -> bool {
+        self.threads
+            .iter()
+            .all(|(&key, thread)| Some(key) == except || self.hopeless(thread))
+    }
+
     /// Declares a deadlock if every live thread is asleep with nothing left to wake it, for
     /// each thread not started by the facade among them to report; whether they all are.
     fn judge(&mut self) -> bool {
-        let all_asleep = self.threads.iter().all(|(_, thread)| self.hopeless(thread));
-        if !all_asleep {
+        if !self.hopeless_but(None) {
             return false;
         }
         let roots: Vec<Key> = self
@@ -347,74 +354,50 @@ pub(crate) fn asleep_until<R>(
     at: Site,
     mut ready: impl FnMut(&Registry) -> Option<R>,
 ) -> R {
-    loop {
-        if let Some(value) = sleep(wait.clone(), at, None, &mut ready) {
-            return value;
-        }
-    }
-}
-
-/// As [`asleep_until`], but `None` once `deadline` has passed; a wait with a deadline is
-/// never part of a deadlock, as it ends by itself.
-#[track_caller]
-pub(crate) fn asleep_until_or<R>(
-    wait: Wait,
-    at: Site,
-    deadline: Instant,
-    ready: impl FnMut(&Registry) -> Option<R>,
-) -> Option<R> {
-    sleep(wait, at, Some(deadline), ready)
-}
-
-/// The wait of [`asleep_until`] and [`asleep_until_or`]: `None` only once `deadline` passed.
-#[track_caller]
-fn sleep<R>(
-    wait: Wait,
-    at: Site,
-    deadline: Option<Instant>,
-    mut ready: impl FnMut(&Registry) -> Option<R>,
-) -> Option<R> {
     let mut guard = registry();
     let registry = guard.get_or_insert_with(Registry::default);
     let me = registry.me();
-    registry.thread(me).state = match deadline {
-        None => State::Asleep { wait, at },
-        Some(_) => State::Running,
-    };
-    let awake = |guard: &mut MutexGuard<'_, Option<Registry>>| {
-        let registry = guard.get_or_insert_with(Registry::default);
-        registry.thread(me).state = State::Running;
-    };
+    registry.thread(me).state = State::Asleep { wait, at };
     loop {
         let registry = guard.get_or_insert_with(Registry::default);
         if let Some(value) = ready(registry) {
-            awake(&mut guard);
-            return Some(value);
+            registry.thread(me).state = State::Running;
+            return value;
         }
         if let Some(report) = registry.declared.remove(&me) {
             registry.thread(me).state = State::Running;
             drop(guard);
             panic!("{report}");
         }
-        guard = match deadline {
-            None => {
-                if registry.judge() && registry.declared.contains_key(&me) {
-                    continue;
-                }
-                CHANGED.wait(guard).unwrap_or_else(PoisonError::into_inner)
-            }
-            Some(deadline) => {
-                let left = deadline.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    awake(&mut guard);
-                    return None;
-                }
-                CHANGED
-                    .wait_timeout(guard, left)
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .0
-            }
-        };
+        if registry.judge() && registry.declared.contains_key(&me) {
+            continue;
+        }
+        guard = CHANGED.wait(guard).unwrap_or_else(PoisonError::into_inner);
+    }
+}
+
+/// Waits until `ready` gives a value, asked as in [`asleep_until`], or `None` once
+/// `deadline` has passed. The thread counts as running meanwhile: a wait with a deadline is
+/// never part of a deadlock, as it ends by itself.
+pub(crate) fn awake_until_or<R>(
+    deadline: Instant,
+    mut ready: impl FnMut(&Registry) -> Option<R>,
+) -> Option<R> {
+    let mut guard = registry();
+    // A facade call: a thread counted as spinning runs again.
+    guard.get_or_insert_with(Registry::default).me();
+    loop {
+        if let Some(value) = ready(guard.get_or_insert_with(Registry::default)) {
+            return Some(value);
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        guard = CHANGED
+            .wait_timeout(guard, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0;
     }
 }
 
@@ -431,11 +414,9 @@ impl Registry {
 pub(crate) fn others_asleep() -> Option<Deadlock> {
     with(|registry| {
         let me = registry.me();
-        let all = registry
-            .threads
-            .iter()
-            .all(|(&key, thread)| key == me || registry.hopeless(thread));
-        all.then(|| registry.report(registry.group(me), false))
+        registry
+            .hopeless_but(Some(me))
+            .then(|| registry.report(registry.group(me), false))
     })
 }
 
@@ -445,10 +426,7 @@ pub(crate) fn others_asleep() -> Option<Deadlock> {
 pub(crate) fn all_others_asleep() -> bool {
     with(|registry| {
         let me = registry.me();
-        registry
-            .threads
-            .iter()
-            .all(|(&key, thread)| key == me || registry.hopeless(thread))
+        registry.hopeless_but(Some(me))
     })
 }
 
