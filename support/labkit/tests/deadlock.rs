@@ -2,10 +2,11 @@
 //! that wait, and never fires on a program that can still go on.
 #![cfg(not(loom))]
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use labkit::sync::{AtomicBool, Condvar, Mutex, Ordering, thread};
+use labkit::sync::{AtomicBool, Condvar, Mutex, Ordering, probe, thread};
 
 /// The message of the panic that `f` ends with, run on a thread named `root` (not started by
 /// the facade, as a test's own thread is not).
@@ -166,52 +167,79 @@ fn a_spin_on_a_flag_nobody_clears_is_named() {
 
 #[test]
 fn a_spinner_whose_flag_is_cleared_before_it_looks_again_is_no_deadlock() {
+    thread_local! {
+        /// Held by the clearing thread until it has exited, after the facade has marked it
+        /// finished.
+        static GO: RefCell<Option<mpsc::Sender<()>>> = const { RefCell::new(None) };
+    }
     let flag = Arc::new(AtomicBool::new(true));
+    let (counted, is_counted) = mpsc::channel();
+    let (go, wait_for_go) = mpsc::channel::<()>();
     let spinner = {
         let flag = Arc::clone(&flag);
         thread::spawn(move || {
             let mut spins = 0u32;
             while flag.load(Ordering::Acquire) {
                 spins += 1;
-                // Once the facade counts it as spinning, it stops looking for a while.
-                if spins.is_multiple_of(1 << 16) {
-                    std::thread::sleep(Duration::from_millis(50));
+                // The facade counts it as spinning now; it stops looking, outside the facade,
+                // until the clearing thread has exited.
+                if spins == 1 << 16 {
+                    counted.send(()).unwrap();
+                    let _ = wait_for_go.recv();
                 }
             }
         })
     };
-    // The spinner is counted as spinning, and asleep outside the facade, when the flag is
-    // cleared and this thread joins it: the write alone must make it run again.
-    std::thread::sleep(Duration::from_millis(20));
-    flag.store(false, Ordering::Release);
+    let clearer = {
+        let flag = Arc::clone(&flag);
+        thread::spawn(move || {
+            GO.with(|slot| *slot.borrow_mut() = Some(go));
+            is_counted.recv().unwrap();
+            // Once the test's thread is asleep joining the spinner (and the spinner counts
+            // as spinning), the flag is cleared, and this thread finishes: the write alone
+            // must make the spinner run again, or its finish looks like the last hope gone.
+            probe::returns(Duration::from_secs(5), || false);
+            flag.store(false, Ordering::Release);
+        })
+    };
     spinner.join().unwrap();
+    clearer.join().unwrap();
 }
 
 #[test]
 fn a_wait_with_a_timeout_a_running_thread_and_a_pending_notification_keep_it_quiet() {
+    let _serial = probe::serial();
     let pair = Arc::new((Mutex::new(0), Condvar::new()));
     // A wait with a timeout ends by itself.
     let (count, changed) = &*pair;
     let (guard, waited) = changed
-        .wait_timeout(count.lock().unwrap(), Duration::from_millis(20))
+        .wait_timeout(count.lock().unwrap(), Duration::from_millis(1))
         .unwrap();
     assert!(waited.timed_out());
     drop(guard);
-    // A thread running outside the facade (asleep in std's sleep) before it notifies.
+    // A thread running outside the facade (asleep on a channel) while this one waits, until
+    // a third thread sees this one asleep and lets it go on to notify.
+    let before = probe::waiting();
+    let (go, gate) = mpsc::channel::<()>();
     let notifier = {
         let pair = Arc::clone(&pair);
         thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(50));
+            gate.recv().unwrap();
             *pair.0.lock().unwrap() += 1;
             pair.1.notify_all();
         })
     };
+    let releaser = thread::spawn(move || {
+        probe::asleep(before + 1, Duration::from_secs(5), || false);
+        go.send(()).unwrap();
+    });
     let mut count = pair.0.lock().unwrap();
     while *count == 0 {
         count = pair.1.wait(count).unwrap();
     }
     drop(count);
     notifier.join().unwrap();
+    releaser.join().unwrap();
     // Scoped threads taking turns, each asleep until its turn, and a spin lock's holder
     // that other threads spin on while it works.
     let turn = Mutex::new(0usize);
