@@ -23,6 +23,7 @@ use crate::build::evidence::new_secret;
 use crate::build::scratch;
 use crate::execute::judge::judge;
 use crate::execute::outcome::{Failure, TestOutcome, all_failed};
+use crate::execute::pace::Pace;
 use crate::execute::run::Limits;
 use crate::intake::catalog::{Lab, TestId, Tier, expected_tests};
 use crate::intake::collect::{CollectError, Sources, collect};
@@ -51,6 +52,11 @@ pub struct Grader {
     /// the scored tiers): each of its tests gets an equal share as its timeout, at most
     /// [`limits`](Self::limits)' timeout.
     pub stress_budget: Duration,
+    /// The references' own times on this machine ([`measure_pace`](Self::measure_pace)):
+    /// when set, each test's timeout is in proportion to its reference's time, at most the
+    /// timeout of [`limits`](Self::limits) or [`loom_limits`](Self::loom_limits); `None` for
+    /// those flat timeouts.
+    pub pace: Option<Pace>,
     /// Told, in a short line, each stage of grading a submission as it starts (building,
     /// running), so that a long grading is not silent; `None` for silence.
     pub on_stage: Option<fn(&str)>,
@@ -96,6 +102,9 @@ struct Accepted<'a> {
     expected: Vec<TestId>,
 }
 
+/// A test's outcome and how long its process ran (`None`: it did not run).
+type Timed = (TestOutcome, Option<Duration>);
+
 /// A test ready to run: which lab (by index) it belongs to, its executable and limits.
 #[derive(Clone)]
 struct Runnable {
@@ -124,6 +133,7 @@ impl Grader {
             },
             build_limits: BuildLimits::default(),
             stress_budget: STRESS_BUDGET,
+            pace: None,
             on_stage: None,
             jobs,
         }
@@ -168,6 +178,79 @@ impl Grader {
         labs: Vec<LabSubmission<'_>>,
         runs: usize,
     ) -> Result<Vec<Vec<Vec<TestOutcome>>>> {
+        let runs = self.grade_labs_timed(labs, runs)?;
+        Ok(runs
+            .into_iter()
+            .map(|run| {
+                run.into_iter()
+                    .map(|lab| lab.into_iter().map(|(outcome, _)| outcome).collect())
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// The references' own time for each test of `labs` on this machine: for each lab, the
+    /// pace kept in the cache for the pristine workspace as it is now, or, if none is,
+    /// measured now by [`grade_references`](Self::grade_references) (told as a stage).
+    pub fn measure_pace(&self, labs: &[&Lab]) -> Result<Pace> {
+        let folder = self.cache.join("pace");
+        let (mut pace, mut unmeasured) = (Pace::default(), Vec::new());
+        for lab in labs {
+            match Pace::kept(&folder, &self.pristine, lab)? {
+                Some(kept) => pace = pace.merged(kept),
+                None => unmeasured.push(*lab),
+            }
+        }
+        if !unmeasured.is_empty() {
+            let names: Vec<&str> = unmeasured.iter().map(|lab| lab.name).collect();
+            self.stage(&format!(
+                "timing the references of {}, once for this version of the tests",
+                names.join(", ")
+            ));
+            pace = pace.merged(self.grade_references(&unmeasured)?.1);
+        }
+        Ok(pace)
+    }
+
+    /// Grades the references (`<pristine>/solutions`) of `labs` on every tier, under the
+    /// flat timeouts, and keeps each lab's pace (its reference's time for each test it
+    /// passes) in the cache for [`measure_pace`](Self::measure_pace). Returns each lab's
+    /// outcomes, in order, and their pace.
+    pub fn grade_references(&self, labs: &[&Lab]) -> Result<(Vec<Vec<TestOutcome>>, Pace)> {
+        let flat = Self {
+            pace: None,
+            ..self.clone()
+        };
+        let solutions = self.pristine.join("solutions");
+        let submissions = labs
+            .iter()
+            .map(|lab| LabSubmission::in_folder(lab, &solutions))
+            .collect();
+        let graded = flat
+            .grade_labs_timed(submissions, 1)?
+            .pop()
+            .unwrap_or_default();
+        let mut pace = Pace::default();
+        let mut outcomes = Vec::new();
+        for (lab, timed) in labs.iter().zip(graded) {
+            let lab_pace = Pace::new(timed.iter().filter_map(|(outcome, elapsed)| {
+                let elapsed = elapsed.filter(|_| outcome.is_pass())?;
+                Some((outcome.test.clone(), elapsed))
+            }));
+            lab_pace.keep(&self.cache.join("pace"), &self.pristine, lab)?;
+            pace = pace.merged(lab_pace);
+            outcomes.push(timed.into_iter().map(|(outcome, _)| outcome).collect());
+        }
+        Ok((outcomes, pace))
+    }
+
+    /// As [`grade_labs_runs`](Self::grade_labs_runs), with how long each test's process ran
+    /// (`None` for a test that did not run).
+    fn grade_labs_timed(
+        &self,
+        labs: Vec<LabSubmission<'_>>,
+        runs: usize,
+    ) -> Result<Vec<Vec<Vec<Timed>>>> {
         let mut outcomes: Vec<Vec<TestOutcome>> = Vec::new();
         let mut to_build = Vec::new();
         for (index, submission) in labs.into_iter().enumerate() {
@@ -206,29 +289,36 @@ impl Grader {
                 expected,
             });
         }
+        let untimed = |outcomes: &[Vec<TestOutcome>]| -> Vec<Vec<Timed>> {
+            outcomes
+                .iter()
+                .map(|lab| lab.iter().map(|outcome| (outcome.clone(), None)).collect())
+                .collect()
+        };
         let mut graded = Vec::new();
         if to_build.is_empty() {
-            graded.resize(runs.max(1), outcomes);
+            graded.resize(runs.max(1), untimed(&outcomes));
         } else {
             let secret = new_secret();
             let binaries = self.temp_folder("runs")?;
             let runnable = self.build(&to_build, &secret, binaries.path(), &mut outcomes)?;
+            let untimed = untimed(&outcomes);
             for _ in 0..runs.max(1) {
                 self.stage(&format!(
                     "running {} tests, {} at a time",
                     runnable.len(),
                     self.jobs
                 ));
-                let mut run = outcomes.clone();
-                for (lab, outcome) in self.run_all(runnable.clone(), &secret)? {
-                    run[lab].push(outcome);
+                let mut run = untimed.clone();
+                for (lab, outcome, elapsed) in self.run_all(runnable.clone(), &secret)? {
+                    run[lab].push((outcome, Some(elapsed)));
                 }
                 graded.push(run);
             }
         }
         for run in &mut graded {
             for lab in run.iter_mut() {
-                lab.sort_by(|a, b| a.test.cmp(&b.test));
+                lab.sort_by(|(a, _), (b, _)| a.test.cmp(&b.test));
             }
         }
         Ok(graded)
@@ -346,6 +436,16 @@ impl Grader {
             .with_context(|| format!("cannot create a folder in {}", parent.display()))
     }
 
+    /// Gives each test a timeout in proportion to its reference's time, if the
+    /// [`pace`](Self::pace) is known.
+    fn pace_timeouts(&self, tests: &mut [Runnable]) {
+        if let Some(pace) = &self.pace {
+            for runnable in tests {
+                runnable.limits.timeout = pace.timeout(&runnable.test, runnable.limits.timeout);
+            }
+        }
+    }
+
     /// Shares each lab's [`stress_budget`](Self::stress_budget) among its stress tests, as
     /// their timeouts.
     fn time_box_stress(&self, tests: &mut [Runnable]) {
@@ -373,15 +473,22 @@ impl Grader {
         }
     }
 
-    /// Runs `tests`, `jobs` at a time, each in its own process: the scored ones first, the
-    /// longest of them (loom models) first, then the stress tier, each lab's within its
-    /// [`stress_budget`](Self::stress_budget); returns each one's lab index and outcome.
-    fn run_all(&self, mut tests: Vec<Runnable>, secret: &str) -> Result<Vec<(usize, TestOutcome)>> {
+    /// Runs `tests`, `jobs` at a time, each in its own process, each within its
+    /// [`pace`](Self::pace)'s timeout: the scored ones first, the longest of them (loom
+    /// models) first, then the stress tier, each lab's within its
+    /// [`stress_budget`](Self::stress_budget); returns each one's lab index, outcome, and how
+    /// long it ran.
+    fn run_all(
+        &self,
+        mut tests: Vec<Runnable>,
+        secret: &str,
+    ) -> Result<Vec<(usize, TestOutcome, Duration)>> {
         tests.sort_by_key(|runnable| match runnable.test.tier {
             Tier::Loom => 0,
             Tier::Visible | Tier::Hidden => 1,
             Tier::Stress => 2,
         });
+        self.pace_timeouts(&mut tests);
         self.time_box_stress(&mut tests);
         let next = Mutex::new(tests.iter());
         let outcomes = Mutex::new(Vec::new());
@@ -393,16 +500,17 @@ impl Grader {
                             let Some(runnable) = next.lock().expect("queue lock").next() else {
                                 return Ok(());
                             };
-                            let outcome = judge(
+                            let (outcome, elapsed) = judge(
                                 &runnable.test,
                                 &runnable.executable,
                                 secret,
                                 runnable.limits,
                             )?;
-                            outcomes
-                                .lock()
-                                .expect("outcomes lock")
-                                .push((runnable.lab, outcome));
+                            outcomes.lock().expect("outcomes lock").push((
+                                runnable.lab,
+                                outcome,
+                                elapsed,
+                            ));
                         }
                     })
                 })
@@ -506,5 +614,33 @@ mod tests {
         grader.time_box_stress(&mut tests);
         let timeouts: Vec<u64> = tests.iter().map(|t| t.limits.timeout.as_secs()).collect();
         assert_eq!(timeouts, [15, 30, 15, 15, 15, 30]);
+    }
+
+    #[test]
+    fn a_paced_grader_times_each_test_by_its_reference_within_the_flat_timeout() {
+        let mut grader = Grader::new(PathBuf::new(), PathBuf::new(), Duration::from_secs(30), 1);
+        let test = |name: &str| TestId {
+            tier: Tier::Visible,
+            target: String::from("visible"),
+            name: name.to_owned(),
+        };
+        let runnable = |name: &str| Runnable {
+            lab: 0,
+            test: test(name),
+            executable: PathBuf::new(),
+            limits: grader.limits,
+        };
+        let mut tests = vec![runnable("quick"), runnable("slow"), runnable("untimed")];
+        let flat = |tests: &[Runnable]| -> Vec<u64> {
+            tests.iter().map(|t| t.limits.timeout.as_secs()).collect()
+        };
+        grader.pace_timeouts(&mut tests);
+        assert_eq!(flat(&tests), [30, 30, 30], "no pace: the flat timeout");
+        grader.pace = Some(Pace::new([
+            (test("quick"), Duration::from_millis(5)),
+            (test("slow"), Duration::from_millis(2_100)),
+        ]));
+        grader.pace_timeouts(&mut tests);
+        assert_eq!(flat(&tests), [12, 21, 30]);
     }
 }

@@ -48,6 +48,7 @@ pub mod execute {
     pub mod interleaving;
     pub mod judge;
     pub mod outcome;
+    pub mod pace;
     pub mod run;
 }
 

@@ -27,6 +27,8 @@
 //!
 //! Fixtures that hand in different labs share one submission (a round), graded with one build
 //! per profile, as a real submission of several labs is; each fixture keeps to its own labs.
+//! Two rounds are graded at once ([`ROUNDS_AT_ONCE`]): one builds while the other's tests run,
+//! so the fair corpus is also graded on a busy machine.
 //! It collects every mismatch and fails once, listing them all. A fixture whose expectation the
 //! grader does not meet yet (a defect found by the corpus) is marked `# SHOULD:` in the corpus
 //! file, with what the grader gives today, and fails until the grader is fixed. The cheap
@@ -46,6 +48,7 @@ use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -340,12 +343,18 @@ fn rubric() -> Rubric {
 }
 
 /// A grader with the corpus's short timeouts and smaller memory limit, sharing the other
-/// tests' build cache.
+/// tests' build cache, paced by the references as a grader of a class is (their times kept by
+/// the contract test, or measured here), so that the fair corpus proves the pace fair.
 fn corpus_grader() -> Grader {
     let mut grader = common::grader();
     grader.limits.timeout = TEST_TIMEOUT;
     grader.limits.memory_bytes = MEMORY_LIMIT;
     grader.loom_limits.timeout = LOOM_TIMEOUT;
+    let labs: Vec<&Lab> = grader::intake::catalog::LABS.iter().collect();
+    let pace = grader
+        .measure_pace(&labs)
+        .unwrap_or_else(|error| panic!("cannot time the references: {error:#}"));
+    grader.pace = Some(pace);
     grader
 }
 
@@ -773,9 +782,6 @@ fn grade_and_compare(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Re
         copy_tree(&submission, &Path::new(&keep).join(ids.join("+")))?;
     }
     let before = (digest(&pristine())?, digest(&submission)?);
-    if Path::new(BUILD_SCRIPT_MARKER).exists() {
-        fs::remove_file(BUILD_SCRIPT_MARKER)?;
-    }
     let mut labs = Vec::new();
     let mut budget = Duration::ZERO;
     for fixture in round {
@@ -999,6 +1005,26 @@ fn compare(
     Ok(mismatches)
 }
 
+/// How many rounds are graded at once: while one round's tests run, the next one builds (the
+/// grader's builds take turns in its one build workspace).
+const ROUNDS_AT_ONCE: usize = 2;
+
+/// Grades `round` with [`grade_and_compare`]; a harness that fails charges every fixture of
+/// the round.
+fn graded_round(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Verdict {
+    grade_and_compare(round, grader, rubric).unwrap_or_else(|error| Verdict {
+        mismatches: round
+            .iter()
+            .map(|fixture| {
+                let why = format!("the harness failed: {error:#}");
+                (fixture.id.clone(), vec![why])
+            })
+            .collect(),
+        timelines: Vec::new(),
+        out_of_time: false,
+    })
+}
+
 #[test]
 fn every_fixture_is_graded_exactly() {
     let corpora =
@@ -1017,39 +1043,59 @@ fn every_fixture_is_graded_exactly() {
             "CORPUS_ONLY names unknown fixtures: {unknown:?}"
         );
     }
+    if Path::new(BUILD_SCRIPT_MARKER).exists() {
+        fs::remove_file(BUILD_SCRIPT_MARKER).expect("cannot remove the build script's marker");
+    }
     let (grader, rubric) = (corpus_grader(), rubric());
     let start = Instant::now();
     let chosen: Vec<&Fixture> = every
         .into_iter()
         .filter(|fixture| only.as_ref().is_none_or(|only| only.contains(&fixture.id)))
         .collect();
-    let (mut graded, mut report, mut stopped) = (0, Vec::new(), None);
-    let mut timelines = Vec::new();
-    for round in rounds(&chosen) {
-        let began = Instant::now();
-        let verdict = grade_and_compare(&round, &grader, &rubric).unwrap_or_else(|error| Verdict {
-            mismatches: round
-                .iter()
-                .map(|fixture| {
-                    let why = format!("the harness failed: {error:#}");
-                    (fixture.id.clone(), vec![why])
-                })
-                .collect(),
-            timelines: Vec::new(),
-            out_of_time: false,
-        });
+    let rounds = rounds(&chosen);
+    let next = Mutex::new(rounds.iter().enumerate());
+    let verdicts = Mutex::new(Vec::new());
+    let stopped: Mutex<Option<&str>> = Mutex::new(None);
+    thread::scope(|scope| {
+        for _ in 0..ROUNDS_AT_ONCE {
+            scope.spawn(|| {
+                loop {
+                    let Some((index, round)) = next.lock().unwrap().next() else {
+                        return;
+                    };
+                    if stopped.lock().unwrap().is_some() {
+                        return;
+                    }
+                    let began = Instant::now();
+                    let verdict = graded_round(round, &grader, &rubric);
+                    for (fixture, (_, mismatches)) in round.iter().zip(&verdict.mismatches) {
+                        let how = if mismatches.is_empty() {
+                            "exact"
+                        } else {
+                            "MISMATCH"
+                        };
+                        eprintln!("corpus: {:<40} {how}", fixture.id);
+                    }
+                    eprintln!(
+                        "corpus: round of {} fixtures graded in {:.1} s",
+                        round.len(),
+                        began.elapsed().as_secs_f64()
+                    );
+                    if verdict.out_of_time {
+                        *stopped.lock().unwrap() = Some(round[0].id.as_str());
+                    }
+                    verdicts.lock().unwrap().push((index, round, verdict));
+                }
+            });
+        }
+    });
+    let mut verdicts = verdicts.into_inner().unwrap();
+    verdicts.sort_by_key(|(index, _, _)| *index);
+    let (mut graded, mut report, mut timelines) = (0, Vec::new(), Vec::new());
+    for (_, round, verdict) in verdicts {
         timelines.extend(verdict.timelines);
         for (fixture, (_, mismatches)) in round.iter().zip(&verdict.mismatches) {
             graded += 1;
-            eprintln!(
-                "corpus: {:<40} {}",
-                fixture.id,
-                if mismatches.is_empty() {
-                    "exact"
-                } else {
-                    "MISMATCH"
-                }
-            );
             if !mismatches.is_empty() {
                 report.push(format!(
                     "{} ({}):\n  {}",
@@ -1059,16 +1105,8 @@ fn every_fixture_is_graded_exactly() {
                 ));
             }
         }
-        eprintln!(
-            "corpus: round of {} fixtures graded in {:.1} s",
-            round.len(),
-            began.elapsed().as_secs_f64()
-        );
-        if verdict.out_of_time {
-            stopped = Some(round[0].id.as_str());
-            break;
-        }
     }
+    let stopped = stopped.into_inner().unwrap();
     for (id, timeline) in &timelines {
         insta::assert_snapshot!(format!("timeline-{id}"), timeline);
     }

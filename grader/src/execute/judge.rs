@@ -3,6 +3,7 @@
 //! stack overflow, an allocation over the limit, a signal, an early exit.
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::Result;
 
@@ -13,19 +14,21 @@ use crate::execute::run::{Finished, Limits, run_test};
 use crate::intake::catalog::{TestId, Tier};
 
 /// Runs one test and judges it on evidence: it passes only if its process exited
-/// successfully, before its timeout, with this run's evidence line for it on stdout.
+/// successfully, before its timeout, with this run's evidence line for it on stdout. Returns
+/// the outcome and how long the process ran.
 pub fn judge(
     test: &TestId,
     executable: &Path,
     secret: &str,
     limits: Limits,
-) -> Result<TestOutcome> {
+) -> Result<(TestOutcome, Duration)> {
     let finished = run_test(executable, &test.name, limits, &[])?;
+    let elapsed = finished.elapsed;
     let output = without_evidence(&format!("{}{}", finished.stdout, finished.stderr), secret);
     let evidence = has_evidence(&finished.stdout, secret, &test.name);
     let exited_ok = finished.status.is_some_and(|status| status.success());
     if evidence && exited_ok {
-        return Ok(TestOutcome::passed(test, output));
+        return Ok((TestOutcome::passed(test, output), elapsed));
     }
     let mut failure = failure(&finished, evidence, limits, &test.name);
     if test.tier == Tier::Loom {
@@ -34,7 +37,7 @@ pub fn judge(
             interleaving: interleaving::timeline(&output),
         };
     }
-    Ok(TestOutcome::failed(test, failure, output))
+    Ok((TestOutcome::failed(test, failure, output), elapsed))
 }
 
 /// Why the test `test_name`, whose process did not pass, failed, from what it left behind.

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use nix::sys::resource::{Resource, setrlimit};
@@ -47,6 +47,8 @@ pub struct Finished {
     pub stdout: String,
     /// Its standard error, head and tail.
     pub stderr: String,
+    /// How long it ran, from its start until it ended or was killed.
+    pub elapsed: Duration,
 }
 
 /// Runs test `name` of the libtest executable `executable`, alone, under `limits`, with `env`
@@ -66,6 +68,7 @@ pub fn run_test(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     confine(&mut command, limits.memory_bytes);
+    let started = Instant::now();
     let mut child = command
         .spawn()
         .with_context(|| format!("cannot start {}", executable.display()))?;
@@ -77,6 +80,7 @@ pub fn run_test(
 
     let watchdog = Watchdog::start(&child, limits.timeout);
     let status = child.wait().context("cannot wait for the test")?;
+    let elapsed = started.elapsed();
     let timed_out = watchdog.finish();
     // Whatever the test left running (threads die with it; anything else is in its group).
     kill_process_group(child.id());
@@ -85,6 +89,7 @@ pub fn run_test(
         status,
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
+        elapsed,
     })
 }
 

@@ -75,7 +75,8 @@ struct GradeArgs {
     /// Write the report here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Seconds each test may run (loom models get four times as long).
+    /// The most seconds any test may run (loom models four times as long); each gets ten
+    /// times its reference's time on this machine, at least 12 s, up to this.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
     /// Test processes run at once.
@@ -103,7 +104,8 @@ struct BatchArgs {
     /// Points per test; the grader's `rubric.toml` by default.
     #[arg(long)]
     rubric: Option<PathBuf>,
-    /// Seconds each test may run (loom models get four times as long).
+    /// The most seconds any test may run (loom models four times as long); each gets ten
+    /// times its reference's time on this machine, at least 12 s, up to this.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
 }
@@ -191,11 +193,13 @@ fn grade_command(pristine: &Path, cache: Option<PathBuf>, args: GradeArgs) -> Re
     let unpacked = tempfile::tempdir().context("cannot make a temporary folder")?;
     let shown = submission.display().to_string();
     let root = workspace_handed_in(&submission, &shown, unpacked.path()).map_err(Error::msg)?;
-    let grader = Grader {
+    let mut grader = Grader {
         on_stage: Some(print_stage),
         ..grader(pristine, cache, timeout, jobs)?
     };
-    let mut report = grade(&grader, &rubric, &root, &chosen_labs(&labs))?;
+    let labs = chosen_labs(&labs);
+    grader.pace = Some(grader.measure_pace(&labs)?);
+    let mut report = grade(&grader, &rubric, &root, &labs)?;
     if zipped {
         report.submission = submission.display().to_string();
     }
@@ -236,8 +240,15 @@ fn batch_command(pristine: &Path, cache: Option<PathBuf>, args: BatchArgs) -> Re
         .with_context(|| format!("cannot read the rubric {}", rubric_path.display()))?;
     let rubric = load_rubric(pristine, &rubric_path)?;
     let test_jobs = (default_jobs() / jobs.max(1)).max(1);
-    let grader = grader(pristine, cache, timeout, test_jobs)?;
+    let mut grader = grader(pristine, cache, timeout, test_jobs)?;
     let labs = chosen_labs(&labs);
+    grader.pace = Some(
+        Grader {
+            on_stage: Some(print_stage),
+            ..grader.clone()
+        }
+        .measure_pace(&labs)?,
+    );
     fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let batch = Batch {
         grader: &grader,

@@ -1,0 +1,180 @@
+//! Timeouts in proportion to the references: a test may run [`MULTIPLE`] times as long as
+//! the reference's own run of it took on this machine, never less than [`FLOOR`] and never
+//! more than the grader's flat timeout, which stays the last guard.
+//!
+//! The references' times are measured by grading `<pristine>/solutions` once, and kept in the
+//! cache for each lab under a digest of everything they depend on (the lab's folder, its
+//! reference, the kit's crates, the lock file), so that a class is graded under the same
+//! timeouts throughout, and a change to any of those measures that lab again.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::intake::catalog::{KIT_CRATES, Lab, TestId};
+use crate::intake::tree::{self, Kind, Links};
+
+/// How many times the reference's time a test may take.
+pub const MULTIPLE: u32 = 10;
+
+/// The least time any test gets: above the longest patience of any lab test (the semaphore's
+/// gate waits 10 s for a thread to move), so that a test's own advice is what a student reads
+/// when it gives up, never a timeout.
+pub const FLOOR: Duration = Duration::from_secs(12);
+
+/// The references' own time for each test they pass.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pace {
+    /// Each test's reference time, in milliseconds (JSON keys must be text).
+    times: Vec<(TestId, u64)>,
+}
+
+impl Pace {
+    /// The pace of references that took `times`.
+    pub fn new(times: impl IntoIterator<Item = (TestId, Duration)>) -> Self {
+        let times: BTreeMap<TestId, u64> = times
+            .into_iter()
+            .map(|(test, time)| (test, time.as_millis().try_into().unwrap_or(u64::MAX)))
+            .collect();
+        Self {
+            times: times.into_iter().collect(),
+        }
+    }
+
+    /// The timeout of `test`: [`MULTIPLE`] times its reference's time, at least [`FLOOR`], at
+    /// most `cap`; `cap` for a test the references were not timed on.
+    pub fn timeout(&self, test: &TestId, cap: Duration) -> Duration {
+        match self.times.binary_search_by(|(timed, _)| timed.cmp(test)) {
+            Ok(at) => (Duration::from_millis(self.times[at].1) * MULTIPLE)
+                .max(FLOOR)
+                .min(cap),
+            Err(_) => cap,
+        }
+    }
+
+    /// It and `other` together.
+    pub fn merged(self, other: Self) -> Self {
+        let times = self.times.into_iter().chain(other.times);
+        Self::new(times.map(|(test, millis)| (test, Duration::from_millis(millis))))
+    }
+
+    /// The pace of `lab` kept in `folder` for the pristine workspace as it is now, if one was.
+    pub fn kept(folder: &Path, pristine: &Path, lab: &Lab) -> Result<Option<Self>> {
+        let path = folder.join(file_name(pristine, lab)?);
+        match fs::read_to_string(&path) {
+            Ok(text) => Ok(serde_json::from_str(&text).ok()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
+        }
+    }
+
+    /// Keeps it in `folder` as the pace of `lab` for the pristine workspace as it is now,
+    /// written whole.
+    pub fn keep(&self, folder: &Path, pristine: &Path, lab: &Lab) -> Result<()> {
+        fs::create_dir_all(folder)
+            .with_context(|| format!("cannot create {}", folder.display()))?;
+        let path = folder.join(file_name(pristine, lab)?);
+        let aside = tempfile::NamedTempFile::new_in(folder)?;
+        fs::write(aside.path(), serde_json::to_string_pretty(self)?)?;
+        aside
+            .persist(&path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(())
+    }
+}
+
+/// The name of the file that keeps the pace of `lab`: the lab's name and a hash of every file
+/// its reference's times depend on (the lab's folder, its reference, the kit's crates, the
+/// lock file), by path relative to `pristine` and content.
+fn file_name(pristine: &Path, lab: &Lab) -> Result<String> {
+    let mut hash = Sha256::new();
+    let reference = format!("solutions/{}", lab.name);
+    let lab_parts = [lab.name, reference.as_str(), "Cargo.lock"];
+    for part in lab_parts.into_iter().chain(KIT_CRATES.iter().copied()) {
+        let root = pristine.join(part);
+        let mut files = Vec::new();
+        if root.is_file() {
+            files.push((Path::new(part).to_path_buf(), root.clone()));
+        } else if root.is_dir() {
+            for entry in tree::walk(&root, &[], Links::Follow)? {
+                if entry.kind == Kind::File {
+                    files.push((Path::new(part).join(&entry.relative), entry.path));
+                }
+            }
+        }
+        for (relative, path) in files {
+            let bytes =
+                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            hash.update(relative.to_string_lossy().as_bytes());
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(bytes);
+        }
+    }
+    Ok(format!("{}-{:x}.json", lab.name, hash.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intake::catalog::{Tier, lab};
+
+    fn test(name: &str) -> TestId {
+        TestId {
+            tier: Tier::Visible,
+            target: String::from("visible"),
+            name: name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_timeout_is_a_multiple_of_the_references_time_between_the_floor_and_the_cap() {
+        let pace = Pace::new([
+            (test("quick"), Duration::from_millis(40)),
+            (test("slow"), Duration::from_secs(2)),
+            (test("slower"), Duration::from_secs(5)),
+        ]);
+        let cap = Duration::from_secs(30);
+        assert_eq!(pace.timeout(&test("quick"), cap), FLOOR);
+        assert_eq!(pace.timeout(&test("slow"), cap), Duration::from_secs(20));
+        assert_eq!(pace.timeout(&test("slower"), cap), cap);
+        assert_eq!(pace.timeout(&test("untimed"), cap), cap);
+        assert_eq!(
+            pace.timeout(&test("quick"), Duration::from_secs(5)),
+            Duration::from_secs(5)
+        );
+    }
+
+    #[test]
+    fn a_kept_pace_is_found_again_until_a_file_it_depends_on_changes() {
+        let pristine = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let (cache, pristine) = (cache.path(), pristine.path());
+        for folder in ["lab1-lock/tests", "lab1-race/tests", "grader"] {
+            fs::create_dir_all(pristine.join(folder)).unwrap();
+        }
+        fs::write(pristine.join("lab1-lock/tests/visible.rs"), "a").unwrap();
+        let (lock, race) = (lab("lab1-lock").unwrap(), lab("lab1-race").unwrap());
+        let pace = Pace::new([(test("t"), Duration::from_millis(7))]);
+        assert_eq!(Pace::kept(cache, pristine, lock).unwrap(), None);
+        pace.keep(cache, pristine, lock).unwrap();
+        assert_eq!(
+            Pace::kept(cache, pristine, lock).unwrap(),
+            Some(pace.clone())
+        );
+        assert_eq!(
+            Pace::kept(cache, pristine, race).unwrap(),
+            None,
+            "kept for its lab only"
+        );
+        fs::write(pristine.join("grader/notes.md"), "not measured from").unwrap();
+        fs::write(pristine.join("lab1-race/tests/visible.rs"), "another lab").unwrap();
+        assert_eq!(Pace::kept(cache, pristine, lock).unwrap(), Some(pace));
+        fs::write(pristine.join("lab1-lock/tests/visible.rs"), "b").unwrap();
+        assert_eq!(Pace::kept(cache, pristine, lock).unwrap(), None);
+    }
+}
