@@ -1,6 +1,11 @@
-//! Timeouts in proportion to the references: a test may run [`MULTIPLE`] times as long as
-//! the reference's own run of it took on this machine, never less than [`FLOOR`] and never
-//! more than the grader's flat timeout, which stays the last guard.
+//! Timeouts in proportion to the references: a test on real threads may run [`MULTIPLE`]
+//! times as long as the reference's own run of it took on this machine, never less than
+//! [`FLOOR`] and never more than the grader's flat timeout, which stays the last guard.
+//!
+//! Loom models keep the flat timeout: a model's time grows with the interleavings of the
+//! student's code, which a correct alternative can multiply (the fair corpus's
+//! `fair-queue-notify-all` takes 3 to 4 times its reference's time alone, and more than 10
+//! times on a busy machine), and loom stops an endless loop on its own, at its branch limit.
 //!
 //! The references' times are measured by grading `<pristine>/solutions` once, and kept in the
 //! cache for each lab under a digest of everything they depend on (the lab's folder, its
@@ -16,7 +21,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::intake::catalog::{KIT_CRATES, Lab, TestId};
+use crate::intake::catalog::{KIT_CRATES, Lab, TestId, Tier};
 use crate::intake::tree::{self, Kind, Links};
 
 /// How many times the reference's time a test may take.
@@ -47,8 +52,11 @@ impl Pace {
     }
 
     /// The timeout of `test`: [`MULTIPLE`] times its reference's time, at least [`FLOOR`], at
-    /// most `cap`; `cap` for a test the references were not timed on.
+    /// most `cap`; `cap` for a loom model, and for a test the references were not timed on.
     pub fn timeout(&self, test: &TestId, cap: Duration) -> Duration {
+        if test.tier == Tier::Loom {
+            return cap;
+        }
         match self.times.binary_search_by(|(timed, _)| timed.cmp(test)) {
             Ok(at) => (Duration::from_millis(self.times[at].1) * MULTIPLE)
                 .max(FLOOR)
@@ -121,12 +129,20 @@ fn file_name(pristine: &Path, lab: &Lab) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::intake::catalog::{Tier, lab};
+    use crate::intake::catalog::lab;
 
     fn test(name: &str) -> TestId {
         TestId {
             tier: Tier::Visible,
             target: String::from("visible"),
+            name: name.to_owned(),
+        }
+    }
+
+    fn model(name: &str) -> TestId {
+        TestId {
+            tier: Tier::Loom,
+            target: String::from("loom"),
             name: name.to_owned(),
         }
     }
@@ -137,12 +153,18 @@ mod tests {
             (test("quick"), Duration::from_millis(40)),
             (test("slow"), Duration::from_secs(2)),
             (test("slower"), Duration::from_secs(5)),
+            (model("quick"), Duration::from_millis(40)),
         ]);
         let cap = Duration::from_secs(30);
         assert_eq!(pace.timeout(&test("quick"), cap), FLOOR);
         assert_eq!(pace.timeout(&test("slow"), cap), Duration::from_secs(20));
         assert_eq!(pace.timeout(&test("slower"), cap), cap);
         assert_eq!(pace.timeout(&test("untimed"), cap), cap);
+        assert_eq!(
+            pace.timeout(&model("quick"), cap),
+            cap,
+            "a loom model keeps the cap"
+        );
         assert_eq!(
             pace.timeout(&test("quick"), Duration::from_secs(5)),
             Duration::from_secs(5)

@@ -75,8 +75,8 @@ struct GradeArgs {
     /// Write the report here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
-    /// The most seconds any test may run (loom models four times as long); each gets ten
-    /// times its reference's time on this machine, at least 12 s, up to this.
+    /// The most seconds any test may run (loom models four times as long); a test on real
+    /// threads gets ten times its reference's time on this machine, at least 12 s, up to this.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
     /// Test processes run at once.
@@ -104,8 +104,8 @@ struct BatchArgs {
     /// Points per test; the grader's `rubric.toml` by default.
     #[arg(long)]
     rubric: Option<PathBuf>,
-    /// The most seconds any test may run (loom models four times as long); each gets ten
-    /// times its reference's time on this machine, at least 12 s, up to this.
+    /// The most seconds any test may run (loom models four times as long); a test on real
+    /// threads gets ten times its reference's time on this machine, at least 12 s, up to this.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
 }
