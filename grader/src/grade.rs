@@ -52,11 +52,11 @@ pub struct Grader {
     /// the scored tiers): each of its tests gets an equal share as its timeout, at most
     /// [`limits`](Self::limits)' timeout.
     pub stress_budget: Duration,
-    /// The references' own times on this machine ([`measure_pace`](Self::measure_pace)):
-    /// when set, each test's timeout is in proportion to its reference's time, at most the
-    /// timeout of [`limits`](Self::limits) or [`loom_limits`](Self::loom_limits); `None` for
-    /// those flat timeouts.
-    pub pace: Option<Pace>,
+    /// Whether each real-thread test's timeout is in proportion to its reference's time on
+    /// this machine, at most the timeout of [`limits`](Self::limits) (the pace of
+    /// [`measure_pace`](Self::measure_pace), measured when first needed: when a graded lab has
+    /// tests to run); else every test gets those flat timeouts.
+    pub paced: bool,
     /// Told, in a short line, each stage of grading a submission as it starts (building,
     /// running), so that a long grading is not silent; `None` for silence.
     pub on_stage: Option<fn(&str)>,
@@ -133,7 +133,7 @@ impl Grader {
             },
             build_limits: BuildLimits::default(),
             stress_budget: STRESS_BUDGET,
-            pace: None,
+            paced: false,
             on_stage: None,
             jobs,
         }
@@ -218,7 +218,7 @@ impl Grader {
     /// outcomes, in order, and their pace.
     pub fn grade_references(&self, labs: &[&Lab]) -> Result<(Vec<Vec<TestOutcome>>, Pace)> {
         let flat = Self {
-            pace: None,
+            paced: false,
             ..self.clone()
         };
         let solutions = self.pristine.join("solutions");
@@ -301,7 +301,15 @@ impl Grader {
         } else {
             let secret = new_secret();
             let binaries = self.temp_folder("runs")?;
-            let runnable = self.build(&to_build, &secret, binaries.path(), &mut outcomes)?;
+            let mut runnable = self.build(&to_build, &secret, binaries.path(), &mut outcomes)?;
+            if self.paced && !runnable.is_empty() {
+                let run: Vec<&Lab> = to_build
+                    .iter()
+                    .filter(|lab| runnable.iter().any(|test| test.lab == lab.index))
+                    .map(|lab| lab.lab)
+                    .collect();
+                pace_timeouts(&self.measure_pace(&run)?, &mut runnable);
+            }
             let untimed = untimed(&outcomes);
             for _ in 0..runs.max(1) {
                 self.stage(&format!(
@@ -436,16 +444,6 @@ impl Grader {
             .with_context(|| format!("cannot create a folder in {}", parent.display()))
     }
 
-    /// Gives each test a timeout in proportion to its reference's time, if the
-    /// [`pace`](Self::pace) is known.
-    fn pace_timeouts(&self, tests: &mut [Runnable]) {
-        if let Some(pace) = &self.pace {
-            for runnable in tests {
-                runnable.limits.timeout = pace.timeout(&runnable.test, runnable.limits.timeout);
-            }
-        }
-    }
-
     /// Shares each lab's [`stress_budget`](Self::stress_budget) among its stress tests, as
     /// their timeouts.
     fn time_box_stress(&self, tests: &mut [Runnable]) {
@@ -473,8 +471,8 @@ impl Grader {
         }
     }
 
-    /// Runs `tests`, `jobs` at a time, each in its own process, each within its
-    /// [`pace`](Self::pace)'s timeout: the scored ones first, the longest of them (loom
+    /// Runs `tests`, `jobs` at a time, each in its own process, each within its timeout: the
+    /// scored ones first, the longest of them (loom
     /// models) first, then the stress tier, each lab's within its
     /// [`stress_budget`](Self::stress_budget); returns each one's lab index, outcome, and how
     /// long it ran.
@@ -488,7 +486,6 @@ impl Grader {
             Tier::Visible | Tier::Hidden => 1,
             Tier::Stress => 2,
         });
-        self.pace_timeouts(&mut tests);
         self.time_box_stress(&mut tests);
         let next = Mutex::new(tests.iter());
         let outcomes = Mutex::new(Vec::new());
@@ -521,6 +518,14 @@ impl Grader {
             Ok(())
         })?;
         Ok(outcomes.into_inner().expect("outcomes lock"))
+    }
+}
+
+/// Gives each of `tests` a timeout in proportion to its reference's time in `pace`, within
+/// the one it has.
+fn pace_timeouts(pace: &Pace, tests: &mut [Runnable]) {
+    for runnable in tests {
+        runnable.limits.timeout = pace.timeout(&runnable.test, runnable.limits.timeout);
     }
 }
 
@@ -617,8 +622,8 @@ mod tests {
     }
 
     #[test]
-    fn a_paced_grader_times_each_test_by_its_reference_within_the_flat_timeout() {
-        let mut grader = Grader::new(PathBuf::new(), PathBuf::new(), Duration::from_secs(30), 1);
+    fn paced_tests_are_timed_by_their_reference_within_the_flat_timeout() {
+        let grader = Grader::new(PathBuf::new(), PathBuf::new(), Duration::from_secs(30), 1);
         let test = |name: &str| TestId {
             tier: Tier::Visible,
             target: String::from("visible"),
@@ -631,16 +636,12 @@ mod tests {
             limits: grader.limits,
         };
         let mut tests = vec![runnable("quick"), runnable("slow"), runnable("untimed")];
-        let flat = |tests: &[Runnable]| -> Vec<u64> {
-            tests.iter().map(|t| t.limits.timeout.as_secs()).collect()
-        };
-        grader.pace_timeouts(&mut tests);
-        assert_eq!(flat(&tests), [30, 30, 30], "no pace: the flat timeout");
-        grader.pace = Some(Pace::new([
+        let pace = Pace::new([
             (test("quick"), Duration::from_millis(5)),
             (test("slow"), Duration::from_millis(2_100)),
-        ]));
-        grader.pace_timeouts(&mut tests);
-        assert_eq!(flat(&tests), [12, 21, 30]);
+        ]);
+        pace_timeouts(&pace, &mut tests);
+        let timeouts: Vec<u64> = tests.iter().map(|t| t.limits.timeout.as_secs()).collect();
+        assert_eq!(timeouts, [12, 21, 30]);
     }
 }

@@ -193,13 +193,12 @@ fn grade_command(pristine: &Path, cache: Option<PathBuf>, args: GradeArgs) -> Re
     let unpacked = tempfile::tempdir().context("cannot make a temporary folder")?;
     let shown = submission.display().to_string();
     let root = workspace_handed_in(&submission, &shown, unpacked.path()).map_err(Error::msg)?;
-    let mut grader = Grader {
+    let grader = Grader {
         on_stage: Some(print_stage),
+        paced: true,
         ..grader(pristine, cache, timeout, jobs)?
     };
-    let labs = chosen_labs(&labs);
-    grader.pace = Some(grader.measure_pace(&labs)?);
-    let mut report = grade(&grader, &rubric, &root, &labs)?;
+    let mut report = grade(&grader, &rubric, &root, &chosen_labs(&labs))?;
     if zipped {
         report.submission = submission.display().to_string();
     }
@@ -240,15 +239,11 @@ fn batch_command(pristine: &Path, cache: Option<PathBuf>, args: BatchArgs) -> Re
         .with_context(|| format!("cannot read the rubric {}", rubric_path.display()))?;
     let rubric = load_rubric(pristine, &rubric_path)?;
     let test_jobs = (default_jobs() / jobs.max(1)).max(1);
-    let mut grader = grader(pristine, cache, timeout, test_jobs)?;
+    let grader = Grader {
+        paced: true,
+        ..grader(pristine, cache, timeout, test_jobs)?
+    };
     let labs = chosen_labs(&labs);
-    grader.pace = Some(
-        Grader {
-            on_stage: Some(print_stage),
-            ..grader.clone()
-        }
-        .measure_pace(&labs)?,
-    );
     fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     let batch = Batch {
         grader: &grader,
