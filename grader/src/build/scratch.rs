@@ -7,6 +7,7 @@
 //! ([`BuildWorkspace`](crate::build::compile::BuildWorkspace)), so that rustc's incremental cache
 //! carries over from one submission to the next.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -21,44 +22,116 @@ use crate::intake::tree::{self, Kind, Links};
 /// grader's own tests (the corpora among them).
 const NOT_COPIED: &[&str] = &["target", ".git", "grader/tests"];
 
-/// Makes `root` (emptied first) a copy of `pristine` and, for each lab and its student files in
-/// `labs`, replaces the lab's student files with them and rewrites the lab's test files to
-/// report evidence with `secret`. Labs not named keep their pristine files. Every file is
-/// written anew, so each is newer than anything built before.
+/// Makes `root` a copy of `pristine` and, for each lab and its student files in `labs`,
+/// replaces the lab's student files with them and rewrites the lab's test files to report
+/// evidence with `secret`. Labs not named keep their pristine files. Only what differs from
+/// what `root` holds is written (and what it should not hold removed): a file written is newer
+/// than anything built before, and a file left alone is the very content the last build saw,
+/// so cargo rebuilds exactly the crates whose files changed (never the support crates only
+/// because they were copied again).
 pub fn prepare(
     pristine: &Path,
     root: &Path,
     labs: &[(&str, &Sources)],
     secret: &str,
 ) -> Result<()> {
-    if root.exists() {
-        fs::remove_dir_all(root).with_context(|| format!("cannot empty {}", root.display()))?;
+    let mut wanted = BTreeMap::new();
+    for entry in tree::walk(pristine, NOT_COPIED, Links::Keep)? {
+        let content = match entry.kind {
+            Kind::Dir => Wanted::Dir,
+            Kind::Link => Wanted::Link(fs::read_link(&entry.path)?),
+            Kind::File => Wanted::File(
+                fs::read(&entry.path)
+                    .with_context(|| format!("cannot read {}", entry.path.display()))?,
+            ),
+        };
+        wanted.insert(entry.relative, content);
     }
-    fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
-    copy_tree(pristine, root)?;
     for (lab, sources) in labs {
-        overlay(&root.join(lab), sources, secret)?;
+        overlay(&mut wanted, pristine, lab, sources, secret)?;
+    }
+    sync(root, &wanted)
+}
+
+/// What one path of the scratch workspace should be.
+#[derive(Debug, PartialEq, Eq)]
+enum Wanted {
+    Dir,
+    File(Vec<u8>),
+    Link(PathBuf),
+}
+
+/// In `wanted`, replaces the whole of the lab `lab`'s `src/` with `sources` and rewrites its
+/// test files (as found in `pristine`) to report evidence with `secret`.
+fn overlay(
+    wanted: &mut BTreeMap<PathBuf, Wanted>,
+    pristine: &Path,
+    lab: &str,
+    sources: &Sources,
+    secret: &str,
+) -> Result<()> {
+    let src = Path::new(lab).join("src");
+    wanted.retain(|path, _| !path.starts_with(&src));
+    wanted.insert(src.clone(), Wanted::Dir);
+    for (relative, bytes) in &sources.files {
+        let path = src.join(relative);
+        for folder in path.ancestors().skip(1).take_while(|folder| *folder != src) {
+            wanted.insert(folder.to_path_buf(), Wanted::Dir);
+        }
+        wanted.insert(path, Wanted::File(bytes.clone()));
+    }
+    for file in test_files(&pristine.join(lab))? {
+        let source = fs::read_to_string(&file.path)?;
+        let rewritten = evidence::inject(&source, secret)
+            .with_context(|| format!("cannot rewrite {}", file.path.display()))?;
+        let relative = file.path.strip_prefix(pristine)?.to_path_buf();
+        wanted.insert(relative, Wanted::File(rewritten.into_bytes()));
     }
     Ok(())
 }
 
-/// In the lab folder `lab_dir`, replaces the whole of `src/` with `sources` and
-/// rewrites the test files to report evidence with `secret`.
-fn overlay(lab_dir: &Path, sources: &Sources, secret: &str) -> Result<()> {
-    let src = lab_dir.join("src");
-    fs::remove_dir_all(&src).with_context(|| format!("cannot empty {}", src.display()))?;
-    for (relative, bytes) in &sources.files {
-        let path = src.join(relative);
-        if let Some(folder) = path.parent() {
-            fs::create_dir_all(folder)?;
+/// Makes the folder `root` hold exactly `wanted` (paths relative to it), writing only what
+/// differs.
+fn sync(root: &Path, wanted: &BTreeMap<PathBuf, Wanted>) -> Result<()> {
+    fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
+    for entry in tree::walk(root, &[], Links::Keep)? {
+        let keep = matches!(
+            (wanted.get(&entry.relative), entry.kind),
+            (Some(Wanted::Dir), Kind::Dir)
+                | (Some(Wanted::File(_)), Kind::File)
+                | (Some(Wanted::Link(_)), Kind::Link)
+        );
+        let removed = match (keep, entry.kind) {
+            (true, _) => Ok(()),
+            (false, Kind::Dir) => fs::remove_dir_all(&entry.path),
+            (false, _) => fs::remove_file(&entry.path),
+        };
+        match removed {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error)
+                    .with_context(|| format!("cannot remove {}", entry.path.display()));
+            }
+            _ => {}
         }
-        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
-    for file in test_files(lab_dir)? {
-        let source = fs::read_to_string(&file.path)?;
-        let rewritten = evidence::inject(&source, secret)
-            .with_context(|| format!("cannot rewrite {}", file.path.display()))?;
-        fs::write(&file.path, rewritten)?;
+    for (relative, content) in wanted {
+        let path = root.join(relative);
+        match content {
+            Wanted::Dir => fs::create_dir_all(&path)?,
+            Wanted::File(bytes) => {
+                if fs::read(&path).ok().as_ref() != Some(bytes) {
+                    fs::write(&path, bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                }
+            }
+            Wanted::Link(target) => {
+                if fs::read_link(&path).ok().as_ref() != Some(target) {
+                    let _ = fs::remove_file(&path);
+                    std::os::unix::fs::symlink(target, &path)
+                        .with_context(|| format!("cannot link {}", path.display()))?;
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -80,4 +153,94 @@ pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use super::*;
+
+    fn sources(files: &[(&str, &str)]) -> Sources {
+        Sources {
+            files: files
+                .iter()
+                .map(|(path, text)| (PathBuf::from(path), text.as_bytes().to_vec()))
+                .collect(),
+        }
+    }
+
+    fn age(path: &Path) {
+        let long_ago = SystemTime::now() - Duration::from_secs(3600);
+        fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+    }
+
+    fn is_old(path: &Path) -> bool {
+        let modified = fs::metadata(path).unwrap().modified().unwrap();
+        modified < SystemTime::now() - Duration::from_secs(60)
+    }
+
+    #[test]
+    fn preparing_again_writes_only_what_differs_and_removes_what_the_last_submission_left() {
+        let (pristine, root) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (pristine, root) = (pristine.path(), root.path().join("workspace"));
+        for folder in ["support/kit/src", "lab/src", "lab/tests", "target/debug"] {
+            fs::create_dir_all(pristine.join(folder)).unwrap();
+        }
+        fs::write(pristine.join("support/kit/src/lib.rs"), "pub fn kit() {}").unwrap();
+        fs::write(pristine.join("lab/src/lib.rs"), "todo").unwrap();
+        fs::write(
+            pristine.join("lab/tests/visible.rs"),
+            "#[test]\nfn t() {}\n",
+        )
+        .unwrap();
+        fs::write(pristine.join("target/debug/big"), "build output").unwrap();
+
+        let first = sources(&[("lib.rs", "mod extra;"), ("extra.rs", "")]);
+        prepare(pristine, &root, &[("lab", &first)], "s1").unwrap();
+        assert_eq!(
+            fs::read_to_string(root.join("lab/src/lib.rs")).unwrap(),
+            "mod extra;"
+        );
+        assert!(root.join("lab/src/extra.rs").exists());
+        assert!(!root.join("target").exists(), "build output is not copied");
+        let test = fs::read_to_string(root.join("lab/tests/visible.rs")).unwrap();
+        assert!(test.contains("s1"), "the test reports evidence: {test}");
+        for file in ["support/kit/src/lib.rs", "lab/src/lib.rs"] {
+            age(&root.join(file));
+        }
+
+        let second = sources(&[("lib.rs", "mod extra;"), ("other.rs", "")]);
+        prepare(pristine, &root, &[("lab", &second)], "s2").unwrap();
+        assert!(
+            is_old(&root.join("support/kit/src/lib.rs")),
+            "the same content is left alone"
+        );
+        assert!(
+            is_old(&root.join("lab/src/lib.rs")),
+            "the student's same file too"
+        );
+        assert!(
+            !root.join("lab/src/extra.rs").exists(),
+            "the last submission's file is gone"
+        );
+        assert!(root.join("lab/src/other.rs").exists());
+        let test = fs::read_to_string(root.join("lab/tests/visible.rs")).unwrap();
+        assert!(test.contains("s2") && !test.contains("s1"), "{test}");
+
+        prepare(pristine, &root, &[], "s3").unwrap();
+        assert_eq!(
+            fs::read_to_string(root.join("lab/src/lib.rs")).unwrap(),
+            "todo"
+        );
+        assert!(
+            !root.join("lab/src/other.rs").exists(),
+            "a lab not graded is pristine"
+        );
+    }
 }
