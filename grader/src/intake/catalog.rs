@@ -27,6 +27,10 @@ pub struct Lab {
 /// fake routers.
 pub const KIT_CRATES: &[&str] = &["support/labkit", "support/fleet"];
 
+/// The crates of the kit that are the student's tools rather than anything a lab builds on:
+/// the companion `cargo labs` runs (`support/labs`). They go to students with the labs.
+pub const STUDENT_TOOLS: &[&str] = &["support/labs"];
+
 /// Every lab, in the order the course takes them.
 pub const LABS: &[Lab] = &[
     Lab {

@@ -1,7 +1,7 @@
 //! The student release: the workspace students clone, without what only the grader may see.
 //!
-//! It holds every lab crate with its stubs, visible tests, README and demo, and the support
-//! crates they build on; a root `Cargo.toml` whose members are those crates alone and whose
+//! It holds every lab crate with its stubs, visible tests, README and demo, the support
+//! crates they build on, and the student's companion (`cargo labs`); a root `Cargo.toml` whose members are those crates alone and whose
 //! shared dependencies are only those they use; a `Cargo.lock` pruned to what they use (with the pristine versions); a
 //! `.cargo/config.toml` with the workspace's cargo aliases (`cargo loom`); a
 //! `rust-toolchain.toml` pinning the Rust version the release was written with; a students'
@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use cargo_metadata::MetadataCommand;
 
-use crate::intake::catalog::{KIT_CRATES, LABS, Tier, test_files};
+use crate::intake::catalog::{KIT_CRATES, LABS, STUDENT_TOOLS, Tier, test_files};
 use crate::intake::tree::{self, Kind, Links};
 
 /// The students' README at the release's root, with `LABS_TABLE` to fill.
@@ -46,6 +46,7 @@ pub fn write_release(pristine: &Path, out: &Path) -> Result<Vec<PathBuf>> {
         .iter()
         .map(|lab| lab.name)
         .chain(KIT_CRATES.iter().copied())
+        .chain(STUDENT_TOOLS.iter().copied())
     {
         copy_lab(&pristine.join(name), &out.join(name))?;
     }
@@ -120,8 +121,8 @@ fn lab_manifest(manifest: &str) -> Result<String> {
     Ok(toml::to_string(&table)?)
 }
 
-/// The release's root manifest: the pristine one with the labs and the support crates
-/// ([`KIT_CRATES`]) as its only members, and of its `[workspace.dependencies]` only those
+/// The release's root manifest: the pristine one with the labs, the support crates
+/// ([`KIT_CRATES`]) and the student's tools ([`STUDENT_TOOLS`]) as its only members, and of its `[workspace.dependencies]` only those
 /// their manifests name.
 fn root_manifest(pristine: &Path) -> Result<String> {
     let text = fs::read_to_string(pristine.join("Cargo.toml"))
@@ -132,6 +133,7 @@ fn root_manifest(pristine: &Path) -> Result<String> {
         .iter()
         .map(|lab| lab.name)
         .chain(KIT_CRATES.iter().copied())
+        .chain(STUDENT_TOOLS.iter().copied())
         .collect();
     for name in &crates {
         let path = pristine.join(name).join("Cargo.toml");
