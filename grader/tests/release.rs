@@ -82,6 +82,7 @@ fn the_release_builds_alone_and_fails_as_shipped() {
         .iter()
         .map(|lab| lab.name)
         .chain(grader::intake::catalog::KIT_CRATES.iter().copied())
+        .chain(grader::intake::catalog::STUDENT_TOOLS.iter().copied())
         .map(|name| std::fs::read_to_string(root.join(name).join("Cargo.toml")).unwrap())
         .collect();
     for kind in ["dependencies", "dev-dependencies"] {
