@@ -3,43 +3,97 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard, mpsc};
+use std::sync::{Mutex, MutexGuard, OnceLock, mpsc};
 use std::time::Duration;
 
 use assert_cmd::assert::OutputAssertExt;
 use common::pristine;
+use sha2::{Digest, Sha256};
 
-/// Makes the tests take turns: every copy of the release builds into the one target folder
-/// (cargo names a workspace's artifacts by their path inside it, so two copies built at once
-/// would overwrite each other's test executables).
-fn turn() -> MutexGuard<'static, ()> {
+/// The copy of the release the tests share, each in its turn, and each lab's stub as shipped.
+struct SharedRelease {
+    root: PathBuf,
+    stubs: BTreeMap<&'static str, String>,
+}
+
+/// The shared copy, written once per run of this file: a copy of its own for each test would
+/// rebuild the support crates and every lab each time, where a lab whose files did not change
+/// since the last test is not built again.
+fn shared_release() -> &'static SharedRelease {
+    static SHARED: OnceLock<SharedRelease> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        // Outside the kit: cargo reads the `.cargo/config.toml` of every folder above, and
+        // would join the kit's `labs` alias to the release's.
+        let kit = Sha256::digest(env!("CARGO_TARGET_TMPDIR"));
+        let root = std::env::temp_dir().join(&format!("companion-release-{kit:x}")[..28]);
+        let _ = std::fs::remove_dir_all(&root);
+        grader::package::release::write_release(&pristine(), &root).unwrap();
+        let stubs = labs()
+            .into_iter()
+            .map(|lab| {
+                let stub = std::fs::read_to_string(root.join(lab).join("src/lib.rs")).unwrap();
+                (lab, stub)
+            })
+            .collect();
+        SharedRelease { root, stubs }
+    })
+}
+
+/// Every lab's name, in course order.
+fn labs() -> Vec<&'static str> {
+    grader::intake::catalog::LABS
+        .iter()
+        .map(|lab| lab.name)
+        .collect()
+}
+
+/// The shared release, this test's for as long as it is kept.
+struct Release {
+    root: &'static Path,
+    _turn: MutexGuard<'static, ()>,
+}
+
+/// The shared release with the `(lab, text)` overlays given over each lab's `src/lib.rs` and
+/// every other lab as shipped, once the tests before have finished with it. The tests take
+/// turns: they share the release and its target folder (two builds at once of a workspace's
+/// test executables would overwrite each other's).
+fn release(overlays: &[(&str, &str)]) -> Release {
     static TURNS: Mutex<()> = Mutex::new(());
-    TURNS
+    let turn = TURNS
         .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let shared = shared_release();
+    for (lab, stub) in &shared.stubs {
+        let src = shared.root.join(lab).join("src");
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name() != Some("lib.rs".as_ref()) {
+                std::fs::remove_file(&path).unwrap();
+            }
+        }
+        let wanted = overlays
+            .iter()
+            .find(|(name, _)| name == lab)
+            .map_or(stub.as_str(), |(_, text)| text);
+        let lib = src.join("lib.rs");
+        // Written only when it differs: an unchanged file keeps its time, and its lab its build.
+        if std::fs::read_to_string(&lib).unwrap() != wanted {
+            std::fs::write(&lib, wanted).unwrap();
+        }
+    }
+    Release {
+        root: &shared.root,
+        _turn: turn,
+    }
 }
 
 /// The build cache the release tests share.
 fn target_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("release-target")
-}
-
-/// A fresh copy of the release, in a folder of its own, with the `(lab, file)` overlays given
-/// (each a file of `solutions/<lab>/src/` or text, over the lab's `src/lib.rs`).
-fn release(overlays: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    grader::package::release::write_release(&pristine(), &dir.path().join("release")).unwrap();
-    for (lab, text) in overlays {
-        std::fs::write(root(&dir).join(lab).join("src/lib.rs"), text).unwrap();
-    }
-    dir
-}
-
-fn root(dir: &tempfile::TempDir) -> PathBuf {
-    dir.path().join("release")
 }
 
 fn reference(lab: &str) -> String {
@@ -74,13 +128,12 @@ fn stable(text: &str) -> String {
 
 #[test]
 fn on_the_stubs_every_lab_is_not_started_and_check_stops_at_the_first_todo() {
-    let _turn = turn();
-    let dir = release(&[]);
-    let table = cargo_labs(&root(&dir), &[]).output().unwrap();
+    let release = release(&[]);
+    let table = cargo_labs(release.root, &[]).output().unwrap();
     assert_eq!(table.status.code(), Some(1), "{table:?}");
     insta::assert_snapshot!("stubs-table", stable(&stdout(&table)));
 
-    let check = cargo_labs(&root(&dir), &["check", "lab1-lock"])
+    let check = cargo_labs(release.root, &["check", "lab1-lock"])
         .output()
         .unwrap();
     assert_eq!(check.status.code(), Some(1), "{check:?}");
@@ -94,7 +147,7 @@ fn on_the_stubs_every_lab_is_not_started_and_check_stops_at_the_first_todo() {
         "check stops at the first tier: {text}"
     );
 
-    let mistake = cargo_labs(&root(&dir), &["check", "lab9"])
+    let mistake = cargo_labs(release.root, &["check", "lab9"])
         .output()
         .unwrap();
     assert_eq!(mistake.status.code(), Some(2));
@@ -104,32 +157,27 @@ fn on_the_stubs_every_lab_is_not_started_and_check_stops_at_the_first_todo() {
 
 #[test]
 fn on_the_references_every_tier_of_every_lab_passes() {
-    let _turn = turn();
-    let labs: Vec<&str> = grader::intake::catalog::LABS
-        .iter()
-        .map(|lab| lab.name)
-        .collect();
+    let labs = labs();
     let references: Vec<String> = labs.iter().map(|lab| reference(lab)).collect();
     let overlays: Vec<(&str, &str)> = labs
         .iter()
         .copied()
         .zip(references.iter().map(String::as_str))
         .collect();
-    let dir = release(&overlays);
+    let release = release(&overlays);
     for lab in &labs {
-        let check = cargo_labs(&root(&dir), &["check", lab]).output().unwrap();
+        let check = cargo_labs(release.root, &["check", lab]).output().unwrap();
         let text = stdout(&check);
         assert!(check.status.success(), "{lab}: {text}");
         assert!(text.contains("every tier passes"), "{lab}: {text}");
     }
-    let table = cargo_labs(&root(&dir), &[]).output().unwrap();
+    let table = cargo_labs(release.root, &[]).output().unwrap();
     assert!(table.status.success(), "{table:?}");
     insta::assert_snapshot!("references-table", stable(&stdout(&table)));
 }
 
 #[test]
 fn a_relaxed_spin_lock_is_shown_its_loom_timeline_at_its_own_lines() {
-    let _turn = turn();
     // The corpus's `spin-lock-with-relaxed-orderings`.
     let fixed = reference("lab1-lock");
     let broken = fixed
@@ -145,8 +193,8 @@ fn a_relaxed_spin_lock_is_shown_its_loom_timeline_at_its_own_lines() {
         broken, fixed,
         "the reference no longer has the orderings this test relaxes"
     );
-    let dir = release(&[("lab1-lock", &broken)]);
-    let check = cargo_labs(&root(&dir), &["check", "lab1-lock"])
+    let release = release(&[("lab1-lock", &broken)]);
+    let check = cargo_labs(release.root, &["check", "lab1-lock"])
         .output()
         .unwrap();
     let text = stdout(&check);
@@ -165,12 +213,11 @@ fn a_relaxed_spin_lock_is_shown_its_loom_timeline_at_its_own_lines() {
 
 #[test]
 fn hints_come_one_more_each_time() {
-    let _turn = turn();
-    let dir = release(&[]);
+    let release = release(&[]);
     let _ = std::fs::remove_dir_all(target_dir().join("labs/hints"));
     let mut titles = Vec::new();
     for _ in 0..6 {
-        let hint = cargo_labs(&root(&dir), &["hint", "lab1-lock"])
+        let hint = cargo_labs(release.root, &["hint", "lab1-lock"])
             .output()
             .unwrap();
         assert!(hint.status.success(), "{hint:?}");
@@ -190,9 +237,8 @@ fn hints_come_one_more_each_time() {
 
 #[test]
 fn watch_checks_again_when_a_file_is_saved() {
-    let _turn = turn();
-    let dir = release(&[]);
-    cargo_labs(&root(&dir), &["--help"]).assert().success();
+    let release = release(&[]);
+    cargo_labs(release.root, &["--help"]).assert().success();
     // The companion itself, not cargo: so that stopping it stops the watch.
     let binary = target_dir()
         .join("debug")
@@ -200,7 +246,7 @@ fn watch_checks_again_when_a_file_is_saved() {
     let mut watch = Stopped(
         Command::new(&binary)
             .args(["watch", "lab1-race"])
-            .current_dir(root(&dir))
+            .current_dir(release.root)
             .env("CARGO_TARGET_DIR", target_dir())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -234,7 +280,7 @@ fn watch_checks_again_when_a_file_is_saved() {
     next_line_with("watching lab1-race/src");
     // A file no check reads: a second check for any other reason names another file (cargo
     // opens lib.rs on every check, and a watch that took reads for saves would check forever).
-    std::fs::write(root(&dir).join("lab1-race/src/notes.rs"), "// saved\n").unwrap();
+    std::fs::write(release.root.join("lab1-race/src/notes.rs"), "// saved\n").unwrap();
     let second = next_line_with("check 2");
     assert!(
         second.ends_with("check 2 (lab1-race/src/notes.rs changed)"),
