@@ -37,7 +37,7 @@ fn two_workers_apply_two_items_exactly_once() {
                 let applied = std::sync::Arc::clone(&applied);
                 thread::spawn(move || {
                     let item = queue.get();
-                    thread::yield_now();
+                    loom::thread::yield_now();
                     applied.fetch_add(bit(item), Ordering::SeqCst);
                     queue.task_done();
                 })
@@ -68,7 +68,7 @@ fn join_never_returns_before_a_workers_task_is_applied() {
             let applied = std::sync::Arc::clone(&applied);
             thread::spawn(move || {
                 lab1_queue::worker(1, &queue, &|_, _: &str| {
-                    thread::yield_now();
+                    loom::thread::yield_now();
                     applied.fetch_add(1, Ordering::SeqCst);
                 })
             })
@@ -106,7 +106,7 @@ fn the_producer_reports_a_task_only_once_it_is_on_the_queue() {
             1,
             move |_| {
                 // Lets the worker run here, between the producer's `put` and its report.
-                thread::yield_now();
+                loom::thread::yield_now();
                 if seen.load(Ordering::SeqCst) == 1 {
                     APPLIED_FIRST.fetch_add(1, Ordering::SeqCst);
                 }

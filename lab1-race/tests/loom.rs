@@ -6,33 +6,47 @@
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use lab1_race::run_threads;
 use labkit::timeline;
 
 #[test]
 fn some_interleaving_loses_an_update() {
-    // Counted outside the model (std types, which loom does not see): the totals seen, and the
-    // most threads ever inside a pause at once.
+    // Counted outside the model (std types, which loom does not see): the totals seen, the
+    // totals of the interleavings in which both threads were inside their pause at once, and
+    // the most threads ever inside a pause at once.
     let outcomes = std::sync::Arc::new(Mutex::new(BTreeSet::new()));
+    let overlapped = std::sync::Arc::new(Mutex::new(BTreeSet::new()));
     let overlap = std::sync::Arc::new(AtomicUsize::new(0));
-    let (seen, most) = (
+    let (seen, seen_overlapping, most) = (
         std::sync::Arc::clone(&outcomes),
+        std::sync::Arc::clone(&overlapped),
         std::sync::Arc::clone(&overlap),
     );
     timeline::model(move || {
         let inside = std::sync::Arc::new(AtomicUsize::new(0));
-        let most = std::sync::Arc::clone(&most);
+        let both_inside = std::sync::Arc::new(AtomicBool::new(false));
+        let (most, both) = (
+            std::sync::Arc::clone(&most),
+            std::sync::Arc::clone(&both_inside),
+        );
         let total = run_threads(2, 1, move || {
             let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
             most.fetch_max(now, Ordering::SeqCst);
+            if now >= 2 {
+                both.store(true, Ordering::SeqCst);
+            }
             loom::thread::yield_now();
             inside.fetch_sub(1, Ordering::SeqCst);
         });
         seen.lock().unwrap().insert(total);
+        if both_inside.load(Ordering::SeqCst) {
+            seen_overlapping.lock().unwrap().insert(total);
+        }
     });
     let outcomes = outcomes.lock().unwrap().clone();
+    let overlapped = overlapped.lock().unwrap().clone();
     let overlap = overlap.load(Ordering::SeqCst);
     assert!(
         outcomes.iter().all(|&total| total >= 1),
@@ -57,6 +71,15 @@ fn some_interleaving_loses_an_update() {
          counter (one `Arc`, cloned into each thread), and does `increment` read, pause, then \
          write back what it read plus one, with no read-modify-write?"
     );
+    if let Some(total) = overlapped.iter().find(|&&total| total != 1) {
+        panic!(
+            "in an interleaving in which both threads were inside their pause at once, the \
+             counter ended at {total} (loom saw {overlapped:?} in such interleavings): two \
+             threads inside the pause at once have both read the counter and neither has \
+             written back, so both write 1. Is `pause` called inside `increment`, between its \
+             read and its write, rather than before or after `increment`?"
+        );
+    }
 }
 
 #[test]

@@ -91,9 +91,26 @@ fn two_waiters_both_get_the_permits_given_back() {
 fn connections_are_named_by_position_whatever_order_they_start_in() {
     timeline::model(|| {
         let devices = vec!["10.0.0.1".to_owned(), "10.0.0.2".to_owned()];
-        let names = connect_all(devices, 1, |connection| {
-            (connection.device_ip.clone(), connection.thread_name.clone())
+        let connected = connect_all(devices, 1, |connection| {
+            (
+                connection.device_ip.clone(),
+                connection.thread_name.clone(),
+                connection.free_slots,
+            )
         });
+        for (ip, name, free) in &connected {
+            assert_eq!(
+                *free, 0,
+                "{name} ({ip}) saw {free} free slots right after taking the only permit of a \
+                 limit of 1, in some interleaving: the semaphore had more permits than it was \
+                 made with. Is each permit given back exactly once, by its `Drop` and nothing \
+                 else?"
+            );
+        }
+        let names: Vec<_> = connected
+            .into_iter()
+            .map(|(ip, name, _)| (ip, name))
+            .collect();
         assert_eq!(
             names,
             vec![

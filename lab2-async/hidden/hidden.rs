@@ -234,3 +234,50 @@ async fn a_device_that_fails_at_once_frees_its_slot() {
         elapsed.as_secs_f64()
     );
 }
+
+/// A device that fails on its first try and would work on a second: its failure is its
+/// result, and nothing tries it again.
+#[tokio::test(start_paused = true)]
+async fn a_device_that_fails_keeps_its_failure_and_is_not_tried_again() {
+    let devices = vec![
+        Device::new("10.3.0.1", &["hostname A"]),
+        Device::new("10.3.0.2", &["hostname B"]),
+    ];
+    let tries: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let seen = Arc::clone(&tries);
+    let results = configure_bounded(devices, 2, Duration::from_secs(5), move |device| {
+        let tries = Arc::clone(&seen);
+        async move {
+            let mut tries = tries.lock().unwrap();
+            tries.push(device.ip.clone());
+            let first = tries.iter().filter(|ip| **ip == device.ip).count() == 1;
+            if device.ip == "10.3.0.2" && first {
+                Err("busy, try later".to_owned())
+            } else {
+                Ok(device.ip)
+            }
+        }
+    })
+    .await;
+    let tries = tries.lock().unwrap().clone();
+    let times = tries.iter().filter(|ip| *ip == "10.3.0.2").count();
+    assert!(
+        !results.contains(&Ok("10.3.0.2".to_owned())),
+        "10.3.0.2 failed (\"busy, try later\") on its first try, was configured {times} times \
+         in all, and came back `Ok`: a failure is that device's result \
+         (`ConfigError::Failed`), whatever another try would give; `configure` is called once \
+         per device"
+    );
+    let expected = vec![
+        Ok("10.3.0.1".to_owned()),
+        Err(ConfigError::Failed {
+            ip: "10.3.0.2".to_owned(),
+            reason: "busy, try later".to_owned(),
+        }),
+    ];
+    assert_eq!(
+        results, expected,
+        "10.3.0.1 worked and 10.3.0.2 failed (\"busy, try later\"), but the results came back \
+         as {results:?}: one result per device, in input order, not in another order"
+    );
+}

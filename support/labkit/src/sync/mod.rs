@@ -31,7 +31,15 @@
 //! the facade's primitives must be started by `labkit::sync::thread` (every lab's tests do).
 //!
 //! Under loom, the facade adds what std has and loom lacks: `Condvar::wait_while` and
-//! `wait_timeout_while`, and `thread::scope`. A `swap`, `fetch_or` or `fetch_and` of an
+//! `wait_timeout_while`, `thread::scope`, and std's own `Arc` (`Arc::into_inner`,
+//! `Arc<dyn Fn()>`). `thread::yield_now` and `hint::spin_loop` are hints, as on std: loom may
+//! switch threads there or go on with the same one, and only a thread that yields again
+//! without having written anything since (a wait loop) gets loom's own `yield_now`, which runs
+//! another thread first, so that loom can tell a wait from an endless loop. Loom switches
+//! threads only at an operation on something another thread also uses, and its release of a
+//! mutex is none: the facade's `Mutex` gives loom such a point just before each release, so
+//! that, as on real threads, another thread can find the lock held (a `try_lock` that fails,
+//! a `lock` that waits) while its holder still runs. A `swap`, `fetch_or` or `fetch_and` of an
 //! `AtomicBool` that leaves the value as it was is modelled as the load it amounts to, so that
 //! loom can explore a lock that spins on `swap(true, ..)`. Its atomics, mutexes, condition
 //! variables and `UnsafeCell` also record each step at the caller's line, and a failed model
@@ -62,16 +70,15 @@ pub use std::{
 pub use real::{Condvar, Mutex, MutexGuard, cell, probe, thread};
 
 #[cfg(loom)]
-pub use loom::{
-    hint,
-    sync::{Arc, LockResult, TryLockResult, atomic::Ordering},
-};
+pub use loom::sync::{LockResult, TryLockResult, atomic::Ordering};
+
+// std's own `Arc` under loom too: `into_inner`, unsized coercions (`Arc<dyn Fn()>`) and the
+// rest of std's API. The labs share values through it; none models a reference count.
+#[cfg(loom)]
+pub use std::sync::{Arc, PoisonError, TryLockError};
 
 #[cfg(loom)]
-pub use std::sync::{PoisonError, TryLockError};
-
-#[cfg(loom)]
-pub use modelled::{AtomicUsize, Condvar, Mutex, MutexGuard, cell, thread};
+pub use modelled::{AtomicUsize, Condvar, Mutex, MutexGuard, cell, hint, thread};
 
 #[cfg(loom)]
 use crate::timeline;
@@ -282,6 +289,9 @@ impl AtomicBool {
 #[cfg(loom)]
 #[track_caller]
 fn recorded(what: String, ordering: Ordering, reads: bool, writes: bool) {
+    if writes {
+        modelled::thread::progressed();
+    }
     timeline::record(
         std::panic::Location::caller(),
         timeline::Action::Atomic {

@@ -23,6 +23,7 @@ pub(super) fn explain(failed: &Failed) -> String {
         return explain_endless_loop(&failed.steps);
     }
     explain_split_section(&failed.steps)
+        .or_else(|| explain_skipped_lock(&failed.steps))
         .or_else(|| explain_lost_update(&failed.steps))
         .unwrap_or_else(|| {
             "the step marked ✗ failed after the steps above, in this order".to_owned()
@@ -117,6 +118,30 @@ pub(super) fn explain_split_section(steps: &[Step]) -> Option<String> {
         ));
     }
     None
+}
+
+/// A thread whose `try_lock` found a mutex held and that never took it afterwards: the work
+/// it was to do under the lock was skipped.
+pub(super) fn explain_skipped_lock(steps: &[Step]) -> Option<String> {
+    steps.iter().enumerate().find_map(|(index, step)| {
+        let Action::FoundLockHeld { lock } = step.action else {
+            return None;
+        };
+        let took_it_later = steps[index + 1..]
+            .iter()
+            .any(|after| after.thread == step.thread && after.action == Action::TookLock { lock });
+        (!took_it_later).then(|| {
+            format!(
+                "{}'s `try_lock` at {} found the lock held by another thread, and {} went on \
+                 without ever taking it: what it was to do under the lock was skipped. \
+                 `try_lock` fails whenever another thread holds the lock; work that must be \
+                 done waits for it (`lock()`)",
+                thread_name(step.thread),
+                place(step.at),
+                thread_name(step.thread),
+            )
+        })
+    })
 }
 
 /// Which two uses of the value conflict, and which ordering would have ordered them.

@@ -27,6 +27,11 @@ pub(crate) enum Action {
         /// The mutex (its address).
         lock: usize,
     },
+    /// A `try_lock` found the `Mutex` held by another thread.
+    FoundLockHeld {
+        /// The mutex (its address).
+        lock: usize,
+    },
     /// A `Mutex` was released.
     ReleasedLock {
         /// The mutex (its address).

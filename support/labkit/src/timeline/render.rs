@@ -46,6 +46,7 @@ pub(super) fn describe(action: &Action) -> String {
         Action::UsedValue => "uses the value".to_owned(),
         Action::TookLock { .. } => "took the lock".to_owned(),
         Action::ReleasedLock { .. } => "released the lock".to_owned(),
+        Action::FoundLockHeld { .. } => "try_lock found the lock held".to_owned(),
         Action::Waits => "waits (lock given back)".to_owned(),
         Action::Woken => "woken, took the lock back".to_owned(),
         Action::Notified { all: false } => "notify_one".to_owned(),
@@ -99,6 +100,7 @@ pub(super) fn merges(action: &Action) -> bool {
         action,
         Action::TookLock { .. }
             | Action::ReleasedLock { .. }
+            | Action::FoundLockHeld { .. }
             | Action::Waits
             | Action::Woken
             | Action::Notified { .. }

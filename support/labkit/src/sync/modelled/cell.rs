@@ -43,6 +43,7 @@ impl<T: ?Sized> UnsafeCell<T> {
         F: FnOnce(*mut T) -> R,
     {
         timeline::record(Location::caller(), Action::UsedValue);
+        super::thread::changed();
         self.0.with_mut(f)
     }
 
@@ -57,6 +58,7 @@ impl<T: ?Sized> UnsafeCell<T> {
     #[track_caller]
     pub fn get_mut(&self) -> MutPtr<T> {
         timeline::record(Location::caller(), Action::UsedValue);
+        super::thread::changed();
         self.0.get_mut()
     }
 }

@@ -3,6 +3,7 @@
 //! steps for the timeline, with `cell` and `thread` beside them.
 
 pub mod cell;
+pub mod hint;
 pub mod thread;
 
 use std::fmt;
@@ -181,8 +182,12 @@ pub struct MutexGuard<'a, T: ?Sized> {
     /// Always `Some`, but while a [`Condvar`] wait has given the lock back.
     inner: Option<loom::sync::MutexGuard<'a, T>>,
     taken_at: &'static Location<'static>,
-    /// The mutex (its address), as the timeline names it.
-    lock: usize,
+    mutex: &'a loom::sync::Mutex<T>,
+}
+
+/// The mutex, as the timeline tells it from the model's others: its address.
+fn lock_id<T: ?Sized>(mutex: &loom::sync::Mutex<T>) -> usize {
+    std::ptr::from_ref(mutex).cast::<()>() as usize
 }
 
 impl<T> Mutex<T> {
@@ -207,7 +212,7 @@ impl<T: ?Sized> Mutex<T> {
         timeline::blocking(at, true);
         let locked = self.inner.lock();
         timeline::record(at, Action::TookLock { lock: self.id() });
-        guarded(locked, at, self.id())
+        guarded(locked, at, &self.inner)
     }
 
     /// Takes the lock if it is free right now.
@@ -217,15 +222,18 @@ impl<T: ?Sized> Mutex<T> {
         match self.inner.try_lock() {
             Ok(inner) => {
                 timeline::record(at, Action::TookLock { lock: self.id() });
-                Ok(MutexGuard::new(inner, at, self.id()))
+                Ok(MutexGuard::new(inner, at, &self.inner))
             }
-            Err(TryLockError::WouldBlock) => Err(TryLockError::WouldBlock),
+            Err(TryLockError::WouldBlock) => {
+                timeline::record(at, Action::FoundLockHeld { lock: self.id() });
+                Err(TryLockError::WouldBlock)
+            }
             Err(TryLockError::Poisoned(poisoned)) => {
                 timeline::record(at, Action::TookLock { lock: self.id() });
                 Err(TryLockError::Poisoned(PoisonError::new(MutexGuard::new(
                     poisoned.into_inner(),
                     at,
-                    self.id(),
+                    &self.inner,
                 ))))
             }
         }
@@ -238,7 +246,7 @@ impl<T: ?Sized> Mutex<T> {
 
     /// The mutex, as the timeline tells it from the model's others.
     fn id(&self) -> usize {
-        (&raw const self.inner).cast::<()>() as usize
+        lock_id(&self.inner)
     }
 }
 
@@ -252,14 +260,14 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 fn guarded<'a, T: ?Sized>(
     locked: LockResult<loom::sync::MutexGuard<'a, T>>,
     at: &'static Location<'static>,
-    lock: usize,
+    mutex: &'a loom::sync::Mutex<T>,
 ) -> LockResult<MutexGuard<'a, T>> {
     match locked {
-        Ok(inner) => Ok(MutexGuard::new(inner, at, lock)),
+        Ok(inner) => Ok(MutexGuard::new(inner, at, mutex)),
         Err(poisoned) => Err(PoisonError::new(MutexGuard::new(
             poisoned.into_inner(),
             at,
-            lock,
+            mutex,
         ))),
     }
 }
@@ -268,12 +276,12 @@ impl<'a, T: ?Sized> MutexGuard<'a, T> {
     fn new(
         inner: loom::sync::MutexGuard<'a, T>,
         taken_at: &'static Location<'static>,
-        lock: usize,
+        mutex: &'a loom::sync::Mutex<T>,
     ) -> Self {
         Self {
             inner: Some(inner),
             taken_at,
-            lock,
+            mutex,
         }
     }
 
@@ -292,16 +300,31 @@ impl<T: ?Sized> Deref for MutexGuard<'_, T> {
 }
 
 impl<T: ?Sized> DerefMut for MutexGuard<'_, T> {
+    /// The value, which the caller may change (so a waiting thread may see a change).
     fn deref_mut(&mut self) -> &mut T {
+        thread::changed();
         self.inner.as_mut().expect("a guard holds its lock")
     }
 }
 
 impl<T: ?Sized> Drop for MutexGuard<'_, T> {
+    /// Releases the lock. Just before, loom may run another thread that uses the mutex, so
+    /// that it can find the lock held: loom switches threads only at an operation on something
+    /// another thread also uses, and its release of a mutex is none, so on loom's alone no
+    /// thread could ever find the lock held by one that still runs. The point is a `try_lock`
+    /// of the holder's own, which fails and changes nothing.
     fn drop(&mut self) {
         if let Some(inner) = self.inner.take() {
+            if !std::thread::panicking() {
+                let _ = self.mutex.try_lock();
+            }
             drop(inner);
-            timeline::record(self.taken_at, Action::ReleasedLock { lock: self.lock });
+            timeline::record(
+                self.taken_at,
+                Action::ReleasedLock {
+                    lock: lock_id(self.mutex),
+                },
+            );
         }
     }
 }
@@ -331,12 +354,12 @@ impl Condvar {
     #[track_caller]
     pub fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> LockResult<MutexGuard<'a, T>> {
         let at = Location::caller();
-        let (taken_at, lock) = (guard.taken_at, guard.lock);
+        let (taken_at, mutex) = (guard.taken_at, guard.mutex);
         timeline::record(at, Action::Waits);
         timeline::blocking(at, false);
         let woken = self.inner.wait(guard.take());
         timeline::record(at, Action::Woken);
-        guarded(woken, taken_at, lock)
+        guarded(woken, taken_at, mutex)
     }
 
     /// Waits for as long as `condition` holds, re-checking it after every wake-up.
@@ -395,6 +418,7 @@ impl Condvar {
     #[track_caller]
     pub fn notify_one(&self) {
         self.inner.notify_one();
+        thread::progressed();
         timeline::record(Location::caller(), Action::Notified { all: false });
     }
 
@@ -402,6 +426,7 @@ impl Condvar {
     #[track_caller]
     pub fn notify_all(&self) {
         self.inner.notify_all();
+        thread::progressed();
         timeline::record(Location::caller(), Action::Notified { all: true });
     }
 }
