@@ -28,6 +28,7 @@ fn assert_counted(work: &str, total: usize, made: usize) {
     );
 }
 
+/// Claims: 3.
 #[test]
 fn no_threads_count_nothing() {
     let total = run_locked(0, 100);
@@ -39,6 +40,7 @@ fn no_threads_count_nothing() {
     assert_counted("0 threads x 100 increments", total, 0);
 }
 
+/// Claims: 2, 3.
 #[test]
 fn many_threads_are_all_joined() {
     let total = run_locked(8, 0);
@@ -51,6 +53,7 @@ fn many_threads_are_all_joined() {
     assert_counted("8 threads x 0 increments", total, 0);
 }
 
+/// Claims: 4, 5.
 #[test]
 fn another_thread_cannot_take_a_held_spin_lock() {
     let lock = Arc::new(SpinLock::new(()));
@@ -74,6 +77,7 @@ fn another_thread_cannot_take_a_held_spin_lock() {
     );
 }
 
+/// Claims: 7.
 #[test]
 fn a_panicking_holder_still_releases_the_spin_lock() {
     let lock = Arc::new(SpinLock::new(0));
@@ -91,6 +95,7 @@ fn a_panicking_holder_still_releases_the_spin_lock() {
     );
 }
 
+/// Claims: 6, 7.
 #[test]
 fn a_waiting_thread_gets_the_lock_once_released() {
     let lock = Arc::new(SpinLock::new(Vec::new()));

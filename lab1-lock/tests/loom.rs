@@ -8,6 +8,7 @@ use lab1_lock::{SpinLock, run_locked};
 use labkit::sync::{Arc, thread};
 use labkit::timeline;
 
+/// Claims: 1, 2, 3.
 #[test]
 fn locked_counter_loses_no_update_in_any_interleaving() {
     // Counted outside the model (a std atomic, which loom does not see): how many
@@ -37,6 +38,7 @@ fn locked_counter_loses_no_update_in_any_interleaving() {
     );
 }
 
+/// Claims: 6, 8, 9.
 #[test]
 fn spin_lock_is_exclusive_in_every_interleaving() {
     timeline::model(|| {

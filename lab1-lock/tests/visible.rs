@@ -4,6 +4,7 @@
 use lab1_lock::{LockedCounter, SpinLock, run_locked};
 use labkit::sync::probe;
 
+/// Claims: 1.
 #[test]
 fn locked_counter_adds_one_per_increment() {
     let counter = LockedCounter::new();
@@ -18,6 +19,7 @@ fn locked_counter_adds_one_per_increment() {
     );
 }
 
+/// Claims: 2, 3.
 #[test]
 fn run_locked_joins_its_threads_and_counts_every_increment() {
     let total = run_locked(1, 1000);
@@ -35,6 +37,7 @@ fn run_locked_joins_its_threads_and_counts_every_increment() {
     );
 }
 
+/// Claims: 5, 7.
 #[test]
 fn a_held_spin_lock_cannot_be_taken_again() {
     let lock = SpinLock::new(0);
@@ -51,6 +54,7 @@ fn a_held_spin_lock_cannot_be_taken_again() {
     );
 }
 
+/// Claims: 6, 9.
 #[test]
 fn a_spin_lock_keeps_what_was_written() {
     let lock = SpinLock::new(String::from("R1"));
@@ -63,6 +67,7 @@ fn a_spin_lock_keeps_what_was_written() {
     assert_eq!(lock.into_inner(), "R1 configured");
 }
 
+/// Claims: 4.
 #[test]
 fn try_lock_survives_a_spurious_weak_failure() {
     // std allows `compare_exchange_weak` to fail although the flag was false; the facade's

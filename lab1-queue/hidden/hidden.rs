@@ -12,6 +12,7 @@ use lab1_queue::{TaskQueue, worker};
 use labkit::sync::probe;
 use todo::is_todo;
 
+/// Claims: 5.
 #[test]
 fn join_on_a_queue_that_never_had_items_returns() {
     let queue: TaskQueue<u8> = TaskQueue::new();
@@ -19,6 +20,7 @@ fn join_on_a_queue_that_never_had_items_returns() {
     assert!(queue.is_empty());
 }
 
+/// Claims: 4.
 #[test]
 fn task_done_without_an_item_panics() {
     let queue: TaskQueue<u8> = TaskQueue::new();
@@ -33,6 +35,7 @@ fn task_done_without_an_item_panics() {
     }
 }
 
+/// Claims: 7.
 #[test]
 fn a_worker_stops_at_the_signal_and_marks_it_done() {
     let queue = TaskQueue::new();
@@ -61,6 +64,7 @@ fn a_worker_stops_at_the_signal_and_marks_it_done() {
     queue.join();
 }
 
+/// Claims: 5.
 #[test]
 fn join_waits_for_the_last_task_done() {
     let queue = Arc::new(TaskQueue::new());

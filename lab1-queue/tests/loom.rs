@@ -21,6 +21,7 @@ fn bit(item: char) -> usize {
     if item == 'a' { 1 } else { 4 }
 }
 
+/// Claims: 1, 2, 5.
 #[test]
 fn two_workers_apply_two_items_exactly_once() {
     // At most four preemptions: an item taken twice or lost needs one preemption in each
@@ -57,6 +58,7 @@ fn two_workers_apply_two_items_exactly_once() {
     });
 }
 
+/// Claims: 5, 7.
 #[test]
 fn join_never_returns_before_a_workers_task_is_applied() {
     timeline::model(|| {
@@ -93,6 +95,7 @@ fn join_never_returns_before_a_workers_task_is_applied() {
     });
 }
 
+/// Claims: 8.
 #[test]
 fn the_producer_reports_a_task_only_once_it_is_on_the_queue() {
     // Counted outside the model: whether, in some interleaving, the worker applied the task
@@ -124,6 +127,7 @@ fn the_producer_reports_a_task_only_once_it_is_on_the_queue() {
     );
 }
 
+/// Claims: 8, 9.
 #[test]
 fn the_pipeline_applies_each_task_once_and_counts_it_for_its_worker() {
     timeline::model_bounded(2, || {

@@ -31,6 +31,7 @@ fn returns<T>(handles: &[&JoinHandle<T>]) -> bool {
     probe::returns(WOKEN, || handles.iter().all(|handle| handle.is_finished()))
 }
 
+/// Claims: 1, 3.
 #[test]
 fn items_come_out_in_the_order_they_went_in() {
     let _serial = probe::serial();
@@ -55,6 +56,7 @@ fn items_come_out_in_the_order_they_went_in() {
     );
 }
 
+/// Claims: 4, 5.
 #[test]
 fn join_returns_once_every_item_is_done() {
     let _serial = probe::serial();
@@ -68,6 +70,7 @@ fn join_returns_once_every_item_is_done() {
     queue.join();
 }
 
+/// Claims: 2.
 #[test]
 fn a_waiting_getter_receives_an_item_put_later() {
     let _serial = probe::serial();
@@ -99,6 +102,7 @@ fn a_waiting_getter_receives_an_item_put_later() {
     }
 }
 
+/// Claims: 2.
 #[test]
 fn get_waits_again_after_a_spurious_wake_up() {
     let _serial = probe::serial();
@@ -143,6 +147,7 @@ fn get_waits_again_after_a_spurious_wake_up() {
     }
 }
 
+/// Claims: 5.
 #[test]
 fn join_waits_again_after_a_spurious_wake_up() {
     let _serial = probe::serial();
@@ -175,6 +180,7 @@ fn join_waits_again_after_a_spurious_wake_up() {
     }
 }
 
+/// Claims: 6.
 #[test]
 fn every_thread_in_join_is_woken_by_the_last_task_done() {
     let _serial = probe::serial();

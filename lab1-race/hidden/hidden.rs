@@ -8,6 +8,7 @@ use std::sync::{Arc, mpsc};
 use lab1_race::{ITERATIONS_PER_THREAD, RacyCounter, run_threads};
 use labkit::sync::probe;
 
+/// Claims: 6, 7.
 #[test]
 fn zero_threads_count_nothing() {
     let total = run_threads(0, 10, || {});
@@ -22,6 +23,7 @@ fn zero_threads_count_nothing() {
     );
 }
 
+/// Claims: 2, 5, 6.
 #[test]
 fn the_seed_workload_alone_counts_every_increment() {
     // Alone, a thread loses nothing: an increment that adds more than one shows here on every
@@ -50,6 +52,8 @@ fn the_seed_workload_alone_counts_every_increment() {
 }
 
 /// Two whole increments by other threads land inside one thread's window: both are lost.
+///
+/// Claims: 1, 3.
 #[test]
 fn two_writes_inside_one_window_are_both_lost() {
     let counter = Arc::new(RacyCounter::new());
@@ -93,6 +97,7 @@ fn two_writes_inside_one_window_are_both_lost() {
     );
 }
 
+/// Claims: 3.
 #[test]
 fn increments_add_exactly_one_each() {
     let counter = RacyCounter::new();

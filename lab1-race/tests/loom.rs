@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use lab1_race::run_threads;
 use labkit::timeline;
 
+/// Claims: 2, 4, 6, 7.
 #[test]
 fn some_interleaving_loses_an_update() {
     // Counted outside the model (std types, which loom does not see): the totals seen, the

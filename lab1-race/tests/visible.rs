@@ -28,6 +28,7 @@ where
     total
 }
 
+/// Claims: 3, 5, 7.
 #[test]
 fn one_thread_counts_every_increment() {
     let total = run_and_join(1, 1000, || {});
@@ -39,6 +40,7 @@ fn one_thread_counts_every_increment() {
     );
 }
 
+/// Claims: 1, 2, 3.
 #[test]
 fn increment_writes_after_the_pause() {
     let counter = RacyCounter::new();
@@ -66,6 +68,8 @@ fn increment_writes_after_the_pause() {
 
 /// Forces the interleaving that loses an update: thread A reads, then waits inside its pause
 /// until thread B has done a whole increment; A then writes back its stale value.
+///
+/// Claims: 1, 2, 3.
 #[test]
 fn a_write_between_read_and_write_is_lost() {
     let counter = Arc::new(RacyCounter::new());
@@ -105,6 +109,8 @@ fn a_write_between_read_and_write_is_lost() {
 
 /// Every thread pauses, at its first pause, until all of them are inside a pause at once,
 /// which only threads that run at the same time can do.
+///
+/// Claims: 4, 6, 7.
 #[test]
 fn run_threads_runs_its_threads_at_the_same_time() {
     const THREADS: usize = 4;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use lab1_semaphore::{Semaphore, connect_all};
 
+/// Claims: 6, 7.
 #[test]
 fn a_lone_connection_under_a_limit_of_one_holds_the_only_permit() {
     // A lone device: no other thread, so it reads `free_slots` while holding the only permit
@@ -26,12 +27,14 @@ fn a_lone_connection_under_a_limit_of_one_holds_the_only_permit() {
     );
 }
 
+/// Claims: 8.
 #[test]
 fn no_devices_means_no_connections() {
     let results = connect_all(Vec::new(), 3, |connection| connection.device_ip.clone());
     assert!(results.is_empty(), "no devices should give no results");
 }
 
+/// Claims: 4.
 #[test]
 fn a_panicking_holder_gives_its_permit_back() {
     let semaphore = Arc::new(Semaphore::new(1));
@@ -48,6 +51,7 @@ fn a_panicking_holder_gives_its_permit_back() {
     );
 }
 
+/// Claims: 2, 5.
 #[test]
 fn a_semaphore_of_zero_permits_admits_no_one() {
     let semaphore = Semaphore::new(0);

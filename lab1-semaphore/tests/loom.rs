@@ -26,6 +26,7 @@ fn visit(semaphore: &Semaphore, inside: &AtomicUsize) {
     inside.fetch_sub(1, Ordering::SeqCst);
 }
 
+/// Claims: 1, 4, 5.
 #[test]
 fn three_threads_never_exceed_two_permits() {
     // At most four preemptions: a third thread let in takes one preemption in each of two
@@ -62,6 +63,7 @@ fn three_threads_never_exceed_two_permits() {
     });
 }
 
+/// Claims: 1, 4.
 #[test]
 fn two_waiters_both_get_the_permits_given_back() {
     // Four threads are too many to explore every interleaving in seconds; at most two
@@ -87,6 +89,7 @@ fn two_waiters_both_get_the_permits_given_back() {
     });
 }
 
+/// Claims: 5, 7, 8.
 #[test]
 fn connections_are_named_by_position_whatever_order_they_start_in() {
     timeline::model(|| {

@@ -17,6 +17,7 @@ const PATIENCE: Duration = Duration::from_secs(5);
 /// How long a test gives a thread to go to sleep in `acquire` (it takes microseconds).
 const ASLEEP: Duration = Duration::from_secs(3);
 
+/// Claims: 2, 3, 4, 5.
 #[test]
 fn permits_run_out_at_the_limit() {
     let _serial = probe::serial();
@@ -43,6 +44,7 @@ fn permits_run_out_at_the_limit() {
     assert_free(&semaphore, 3, 3, "once the 3 permits were dropped");
 }
 
+/// Claims: 1, 4.
 #[test]
 fn a_waiting_thread_gets_a_returned_permit() {
     let _serial = probe::serial();
@@ -76,6 +78,7 @@ fn a_waiting_thread_gets_a_returned_permit() {
     );
 }
 
+/// Claims: 1.
 #[test]
 fn acquire_waits_again_after_a_spurious_wake_up() {
     let _serial = probe::serial();
@@ -141,6 +144,7 @@ fn assert_free(semaphore: &Semaphore, expected: usize, made_with: usize, when: &
     );
 }
 
+/// Claims: 5, 6, 7.
 #[test]
 fn at_most_three_devices_connect_at_once() {
     let _serial = probe::serial();
@@ -178,6 +182,7 @@ fn at_most_three_devices_connect_at_once() {
     );
 }
 
+/// Claims: 2.
 #[test]
 fn try_acquire_takes_a_free_permit_even_while_the_count_is_locked() {
     let _serial = probe::serial();
@@ -214,6 +219,7 @@ fn try_acquire_takes_a_free_permit_even_while_the_count_is_locked() {
     );
 }
 
+/// Claims: 6, 8.
 #[test]
 fn every_device_is_connected_once_in_input_order() {
     let _serial = probe::serial();

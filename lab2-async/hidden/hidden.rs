@@ -32,6 +32,7 @@ fn data(count: usize) -> Vec<String> {
         .collect()
 }
 
+/// Claims: 2, 3.
 #[tokio::test(start_paused = true)]
 async fn no_fetches_take_no_time() {
     let start = Instant::now();
@@ -44,6 +45,7 @@ async fn no_fetches_take_no_time() {
     );
 }
 
+/// Claims: 1, 2.
 #[tokio::test(start_paused = true)]
 async fn sequential_fetches_print_one_after_another() {
     let recording = record();
@@ -65,6 +67,7 @@ async fn sequential_fetches_print_one_after_another() {
     );
 }
 
+/// Claims: 2.
 #[tokio::test(start_paused = true)]
 async fn many_sequential_fetches_add_up() {
     let start = Instant::now();
@@ -79,6 +82,7 @@ async fn many_sequential_fetches_add_up() {
     );
 }
 
+/// Claims: 3.
 #[tokio::test(start_paused = true)]
 async fn a_hundred_concurrent_fetches_take_the_longest() {
     let start = Instant::now();
@@ -93,6 +97,7 @@ async fn a_hundred_concurrent_fetches_take_the_longest() {
     );
 }
 
+/// Claims: 5.
 #[tokio::test(start_paused = true)]
 async fn configuring_ten_devices_with_another_seed() {
     let devices: Vec<Device> = (0..10)
@@ -152,6 +157,7 @@ async fn bounded(
     (results, start.elapsed(), peak.load(Ordering::SeqCst))
 }
 
+/// Claims: 6.
 #[tokio::test(start_paused = true)]
 async fn a_limit_of_one_is_sequential() {
     let (results, elapsed, peak) = bounded(&[1, 2, 3], 1, Duration::from_secs(60)).await;
@@ -165,6 +171,7 @@ async fn a_limit_of_one_is_sequential() {
     );
 }
 
+/// Claims: 6, 9.
 #[tokio::test(start_paused = true)]
 async fn a_limit_above_the_device_count_is_fully_concurrent() {
     let (results, elapsed, peak) = bounded(&[1, 2, 3], 10, Duration::from_secs(60)).await;
@@ -183,6 +190,7 @@ async fn a_limit_above_the_device_count_is_fully_concurrent() {
     );
 }
 
+/// Claims: 7, 8, 9.
 #[tokio::test(start_paused = true)]
 async fn every_slow_device_times_out_on_its_own_clock() {
     let (results, elapsed, peak) = bounded(&[9, 9, 9, 9], 2, Duration::from_secs(5)).await;
@@ -208,6 +216,7 @@ async fn every_slow_device_times_out_on_its_own_clock() {
     );
 }
 
+/// Claims: 6, 8.
 #[tokio::test(start_paused = true)]
 async fn a_device_that_fails_at_once_frees_its_slot() {
     let (results, elapsed, _) = bounded(&[0, 0, 2, 2], 2, Duration::from_secs(60)).await;
@@ -237,6 +246,8 @@ async fn a_device_that_fails_at_once_frees_its_slot() {
 
 /// A device that fails on its first try and would work on a second: its failure is its
 /// result, and nothing tries it again.
+///
+/// Claims: 8, 9.
 #[tokio::test(start_paused = true)]
 async fn a_device_that_fails_keeps_its_failure_and_is_not_tried_again() {
     let devices = vec![

@@ -32,6 +32,7 @@ fn all_configured(routers: &[Router]) -> Vec<Result<Vec<String>, RouterError>> {
     routers.iter().map(|r| Ok(r.commands.clone())).collect()
 }
 
+/// Claims: 14.
 #[tokio::test(start_paused = true)]
 async fn no_routers_open_no_sessions() {
     let (fleet, _) = fleet_of(&[10], 1);
@@ -41,6 +42,7 @@ async fn no_routers_open_no_sessions() {
     assert_took(elapsed, Duration::ZERO, "there is nothing to wait for");
 }
 
+/// Claims: 12.
 #[tokio::test(start_paused = true)]
 async fn a_limit_of_one_configures_the_routers_one_after_another() {
     let latencies = [30, 10, 20];
@@ -58,6 +60,7 @@ async fn a_limit_of_one_configures_the_routers_one_after_another() {
     );
 }
 
+/// Claims: 12.
 #[tokio::test(start_paused = true)]
 async fn a_limit_above_the_fleet_starts_every_router_at_once() {
     let latencies = [10, 40, 20, 30];
@@ -75,6 +78,7 @@ async fn a_limit_above_the_fleet_starts_every_router_at_once() {
     );
 }
 
+/// Claims: 14.
 #[tokio::test(start_paused = true)]
 async fn results_come_back_in_input_order_whatever_order_routers_finish() {
     let (fleet, routers) = fleet_of(&[40, 30, 20, 10], 1);
@@ -87,6 +91,7 @@ async fn results_come_back_in_input_order_whatever_order_routers_finish() {
     assert_peak(&fleet, 4, 4);
 }
 
+/// Claims: 13.
 #[tokio::test(start_paused = true)]
 async fn timeouts_count_from_each_routers_own_start() {
     // Sessions of 800 ms under a 1 s timeout, two at a time: the last two start at 800 ms.
@@ -102,6 +107,7 @@ async fn timeouts_count_from_each_routers_own_start() {
     assert_took(elapsed, ms(1600), "two rounds of 800 ms sessions");
 }
 
+/// Claims: 12, 13.
 #[tokio::test(start_paused = true)]
 async fn a_failed_router_frees_its_slot_at_once() {
     let fleet = Fleet::new(vec![
@@ -144,6 +150,7 @@ async fn a_failed_router_frees_its_slot_at_once() {
     );
 }
 
+/// Claims: 13.
 #[tokio::test(start_paused = true)]
 async fn a_connection_that_never_completes_is_cut_at_the_routers_timeout() {
     let fleet = Fleet::new(vec![
@@ -169,6 +176,7 @@ async fn a_connection_that_never_completes_is_cut_at_the_routers_timeout() {
     assert_took(elapsed, ms(570), "R1's 500 ms, then R2's 70 ms session");
 }
 
+/// Claims: 11.
 #[tokio::test(start_paused = true)]
 async fn a_rejected_line_ends_that_routers_configuration() {
     let r1 = Router::new("R1", &["hostname core", "ip routing", "router ospf 1"]);
@@ -195,6 +203,7 @@ async fn a_rejected_line_ends_that_routers_configuration() {
     );
 }
 
+/// Claims: 10.
 #[tokio::test(start_paused = true)]
 async fn a_router_without_lines_still_logs_in_shows_and_exits() {
     let r1 = Router::new("R1", &[]);
@@ -208,6 +217,7 @@ async fn a_router_without_lines_still_logs_in_shows_and_exits() {
     assert_session(&fleet, &r1, Duration::ZERO, ms(10));
 }
 
+/// Claims: 10.
 #[tokio::test(start_paused = true)]
 async fn the_running_config_shows_what_was_there_before() {
     let fleet = Fleet::new(vec![healthy("R1", ms(10))]);

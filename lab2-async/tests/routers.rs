@@ -19,6 +19,7 @@ use sessions::{
     run_fleet, run_router, session_time,
 };
 
+/// Claims: 10.
 #[tokio::test(start_paused = true)]
 async fn a_router_is_configured_in_one_session_and_shows_its_config() {
     let fleet = Fleet::new(vec![healthy("R1", ms(10))]);
@@ -34,6 +35,7 @@ async fn a_router_is_configured_in_one_session_and_shows_its_config() {
     assert_session(&fleet, &r1, Duration::ZERO, ms(10));
 }
 
+/// Claims: 12, 14.
 #[tokio::test(start_paused = true)]
 async fn a_bounded_fleet_is_configured_on_schedule() {
     let latencies = [10, 20, 30, 10, 20, 10];
@@ -68,6 +70,7 @@ async fn a_bounded_fleet_is_configured_on_schedule() {
     );
 }
 
+/// Claims: 13.
 #[tokio::test(start_paused = true)]
 async fn a_silent_router_is_cut_at_its_own_timeout() {
     let fleet = Fleet::new(vec![
@@ -111,6 +114,7 @@ async fn a_silent_router_is_cut_at_its_own_timeout() {
     );
 }
 
+/// Claims: 11, 13.
 #[tokio::test(start_paused = true)]
 async fn each_fault_is_that_routers_own_error() {
     let rejected = "interface Loopback1";
@@ -162,6 +166,8 @@ async fn each_fault_is_that_routers_own_error() {
 
 /// Worth no points in the grader's rubric: real time decides how a broken program's reads meet
 /// the answers. The tests above score the same claims exactly.
+///
+/// Claims: 10, 12, 14.
 #[tokio::test]
 async fn a_fleet_is_configured_over_loopback_tcp() {
     let fleet = Fleet::new(DeviceSpec::seeded(4, 7, ms(1), ms(3)));

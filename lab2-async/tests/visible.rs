@@ -93,6 +93,7 @@ fn assert_logged(what: &str, logged: Vec<(Duration, String)>, expected: &[(f64, 
     );
 }
 
+/// Claims: 1.
 #[tokio::test(start_paused = true)]
 async fn a_fetch_returns_the_devices_data_after_its_delay() {
     let start = Instant::now();
@@ -110,6 +111,7 @@ async fn a_fetch_returns_the_devices_data_after_its_delay() {
     );
 }
 
+/// Claims: 1.
 #[tokio::test(start_paused = true)]
 async fn a_fetch_lets_other_tasks_run_while_it_waits() {
     let ticks = Arc::new(AtomicUsize::new(0));
@@ -133,6 +135,7 @@ async fn a_fetch_lets_other_tasks_run_while_it_waits() {
     );
 }
 
+/// Claims: 2.
 #[tokio::test(start_paused = true)]
 async fn sequential_fetches_take_the_sum_of_their_delays() {
     let start = Instant::now();
@@ -151,6 +154,7 @@ async fn sequential_fetches_take_the_sum_of_their_delays() {
     );
 }
 
+/// Claims: 3.
 #[tokio::test(start_paused = true)]
 async fn concurrent_fetches_take_the_longest_delay() {
     let start = Instant::now();
@@ -173,6 +177,7 @@ async fn concurrent_fetches_take_the_longest_delay() {
     );
 }
 
+/// Claims: 1, 3.
 #[tokio::test(start_paused = true)]
 async fn concurrent_fetches_print_the_seeds_lines_at_their_moments() {
     let recording = record();
@@ -193,6 +198,7 @@ async fn concurrent_fetches_print_the_seeds_lines_at_their_moments() {
     );
 }
 
+/// Claims: 3.
 #[tokio::test(start_paused = true)]
 async fn concurrent_results_keep_input_order() {
     let fetches: Vec<Fetch> = [4, 1, 3, 2]
@@ -214,6 +220,7 @@ async fn concurrent_results_keep_input_order() {
     );
 }
 
+/// Claims: 4.
 #[tokio::test(start_paused = true)]
 async fn configuring_a_device_reports_its_command_count() {
     let device = &devices_to_configure()[0];
@@ -229,6 +236,7 @@ async fn configuring_a_device_reports_its_command_count() {
     );
 }
 
+/// Claims: 5.
 #[tokio::test(start_paused = true)]
 async fn configuring_the_seed_devices_takes_the_slowest_device() {
     let devices = devices_to_configure();
@@ -261,6 +269,7 @@ async fn configuring_the_seed_devices_takes_the_slowest_device() {
     );
 }
 
+/// Claims: 4, 5.
 #[tokio::test(start_paused = true)]
 async fn each_seed_device_reports_completion_at_its_own_time() {
     let devices = devices_to_configure();
@@ -348,6 +357,7 @@ impl FakeFleet {
     }
 }
 
+/// Claims: 6, 9.
 #[tokio::test(start_paused = true)]
 async fn bounded_configuration_follows_its_schedule() {
     let (fleet, devices) = FakeFleet::new(&[Some(3), Some(1), Some(2), Some(1), Some(1)]);
@@ -387,6 +397,7 @@ async fn bounded_configuration_follows_its_schedule() {
     );
 }
 
+/// Claims: 7, 8.
 #[tokio::test(start_paused = true)]
 async fn a_slow_device_times_out_alone() {
     let (fleet, devices) = FakeFleet::new(&[Some(2), Some(600), Some(3)]);
@@ -417,6 +428,7 @@ async fn a_slow_device_times_out_alone() {
     );
 }
 
+/// Claims: 8, 9.
 #[tokio::test(start_paused = true)]
 async fn a_failing_device_keeps_its_own_error() {
     let (fleet, devices) = FakeFleet::new(&[Some(1), None, Some(2), Some(1)]);

@@ -182,6 +182,7 @@ pub struct MutexGuard<'a, T: ?Sized> {
     /// Always `Some`, but while a [`Condvar`] wait has given the lock back.
     inner: Option<loom::sync::MutexGuard<'a, T>>,
     taken_at: &'static Location<'static>,
+    /// Loom's mutex, for the point just before the release and the timeline's name for it.
     mutex: &'a loom::sync::Mutex<T>,
 }
 
