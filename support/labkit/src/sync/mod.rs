@@ -45,6 +45,10 @@
 //! variables and `UnsafeCell` also record each step at the caller's line, and a failed model
 //! run by [`crate::timeline::model`] prints those steps as a timeline.
 //!
+//! `tests/api.rs` uses every method of every type here once, and runs in both configurations:
+//! what std has and one configuration lacks does not compile there. Its first lines list what
+//! std has and the facade has in neither (`get_mut` of an atomic, which loom cannot give).
+//!
 //! The primitives on real threads, with the probes that steer them, are in `real`; the
 //! loom-backed ones in `modelled`. This module holds what both share: the API's one surface,
 //! and `AtomicBool`, a thin wrapper either way.
@@ -90,9 +94,15 @@ use std::sync::atomic::AtomicBool as Inner;
 use loom::sync::atomic::AtomicBool as Inner;
 
 /// A boolean shared between threads, with std's API; see the module's documentation.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct AtomicBool {
     inner: Inner,
+}
+
+impl From<bool> for AtomicBool {
+    fn from(value: bool) -> Self {
+        Self::new(value)
+    }
 }
 
 impl AtomicBool {
@@ -149,6 +159,52 @@ impl AtomicBool {
         return self.spun_on(self.inner.fetch_and(value, order), |was| was & value);
         #[cfg(loom)]
         self.write_unless_equal("fetch_and", order, |current| current & value)
+    }
+
+    /// Writes `current ^ value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_xor(&self, value: bool, order: Ordering) -> bool {
+        #[cfg(not(loom))]
+        return self.spun_on(self.inner.fetch_xor(value, order), |was| was ^ value);
+        #[cfg(loom)]
+        self.write_unless_equal("fetch_xor", order, |current| current ^ value)
+    }
+
+    /// Writes `!(current & value)` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_nand(&self, value: bool, order: Ordering) -> bool {
+        #[cfg(not(loom))]
+        return self.spun_on(self.inner.fetch_nand(value, order), |was| !(was & value));
+        #[cfg(loom)]
+        self.write_unless_equal("fetch_nand", order, |current| !(current & value))
+    }
+
+    /// Writes `!current` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_not(&self, order: Ordering) -> bool {
+        self.fetch_xor(true, order)
+    }
+
+    /// Writes `f(value)` for as long as `f` returns `Some` and another thread changed the
+    /// value in between; returns the value before, `Err` if `f` returned `None`.
+    #[track_caller]
+    pub fn fetch_update<F>(
+        &self,
+        set_order: Ordering,
+        fetch_order: Ordering,
+        mut f: F,
+    ) -> Result<bool, bool>
+    where
+        F: FnMut(bool) -> Option<bool>,
+    {
+        let mut current = self.load(fetch_order);
+        while let Some(new) = f(current) {
+            match self.compare_exchange_weak(current, new, set_order, fetch_order) {
+                Ok(before) => return Ok(before),
+                Err(actual) => current = actual,
+            }
+        }
+        Err(current)
     }
 
     /// Writes `new` if the value is `current`; returns the value before, `Ok` if it wrote.

@@ -24,6 +24,13 @@ pub struct AtomicUsize {
     inner: loom::sync::atomic::AtomicUsize,
 }
 
+impl From<usize> for AtomicUsize {
+    #[track_caller]
+    fn from(value: usize) -> Self {
+        Self::new(value)
+    }
+}
+
 /// Records an operation on an `AtomicUsize` that read (`before`) and perhaps wrote.
 #[track_caller]
 fn recorded(what: String, ordering: Ordering, writes: bool) {
@@ -72,6 +79,34 @@ impl AtomicUsize {
     pub fn fetch_sub(&self, value: usize, order: Ordering) -> usize {
         let sub = |before: usize| before.wrapping_sub(value);
         self.changed("fetch_sub", order, |a| a.fetch_sub(value, order), sub)
+    }
+
+    /// Writes `current & value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_and(&self, value: usize, order: Ordering) -> usize {
+        let and = |before: usize| before & value;
+        self.changed("fetch_and", order, |a| a.fetch_and(value, order), and)
+    }
+
+    /// Writes `!(current & value)` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_nand(&self, value: usize, order: Ordering) -> usize {
+        let nand = |before: usize| !(before & value);
+        self.changed("fetch_nand", order, |a| a.fetch_nand(value, order), nand)
+    }
+
+    /// Writes `current | value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_or(&self, value: usize, order: Ordering) -> usize {
+        let or = |before: usize| before | value;
+        self.changed("fetch_or", order, |a| a.fetch_or(value, order), or)
+    }
+
+    /// Writes `current ^ value` and returns the value before, with `order`.
+    #[track_caller]
+    pub fn fetch_xor(&self, value: usize, order: Ordering) -> usize {
+        let xor = |before: usize| before ^ value;
+        self.changed("fetch_xor", order, |a| a.fetch_xor(value, order), xor)
     }
 
     /// Writes the larger of the value and `value`; returns the value before.
@@ -244,6 +279,15 @@ impl<T: ?Sized> Mutex<T> {
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         self.inner.get_mut()
     }
+
+    /// Whether a thread panicked while holding the lock: never, under loom, where a panic
+    /// fails the whole model.
+    pub fn is_poisoned(&self) -> bool {
+        false
+    }
+
+    /// Clears the poison, as std's; nothing to clear under loom.
+    pub fn clear_poison(&self) {}
 
     /// The mutex, as the timeline tells it from the model's others.
     fn id(&self) -> usize {

@@ -5,7 +5,10 @@ pub use loom::thread::*;
 
 pub use crate::sync::scope::{Scope, ScopedJoinHandle, scope};
 
+pub use std::thread::available_parallelism;
+
 use std::cell::Cell;
+use std::time::Duration;
 
 /// What this loom thread did since it last yielded.
 #[derive(Clone, Copy, Default)]
@@ -77,4 +80,15 @@ pub(crate) fn progressed() {
 /// for (a value under a lock, a cell), though not in a way that ends its own wait loop.
 pub(crate) fn changed() {
     CHANGES.with(|changes| changes.set(changes.get().wrapping_add(1)));
+}
+
+/// As std's `thread::sleep`; under loom, where no time passes, the hint [`yield_now`] is.
+pub fn sleep(_duration: Duration) {
+    yield_now();
+}
+
+/// As std's `thread::park_timeout`; under loom it returns at once, as a spurious wake-up
+/// (which std allows), after the hint [`yield_now`] is.
+pub fn park_timeout(_timeout: Duration) {
+    yield_now();
 }

@@ -107,6 +107,11 @@ impl<T: ?Sized> Mutex<T> {
         self.inner.is_poisoned()
     }
 
+    /// Clears the poison a panicking holder left, so that the lock reads as not poisoned.
+    pub fn clear_poison(&self) {
+        self.inner.clear_poison();
+    }
+
     /// The mutex's identity in the registry of waits.
     fn address(&self) -> usize {
         (self as *const Self).cast::<()>() as usize
