@@ -2,7 +2,8 @@
 #![cfg(not(loom))]
 
 use labkit::sync::thread;
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
+use std::time::Duration;
 
 use lab1_lock::{SpinLock, run_locked};
 use labkit::sync::probe;
@@ -95,23 +96,33 @@ fn a_panicking_holder_still_releases_the_spin_lock() {
     );
 }
 
+/// The lock stays held while the waiter spins for it a hundred thousand times (a few
+/// milliseconds), more than any short wait could give: `lock` waits for as long as it takes,
+/// never gives up and never takes a lock that is held, and gets it once it is released.
+///
 /// Claims: 6, 7.
 #[test]
 fn a_waiting_thread_gets_the_lock_once_released() {
-    let lock = Arc::new(SpinLock::new(Vec::new()));
+    const STEPS: usize = 100_000;
+    let lock = Arc::new(SpinLock::new(0));
     let guard = lock.lock();
-    let (started, is_started) = mpsc::channel();
     let waiter = {
         let lock = Arc::clone(&lock);
-        thread::spawn(move || {
-            started.send(()).unwrap();
-            lock.lock().push("waiter");
-        })
+        thread::spawn(move || *lock.lock() += 1)
     };
-    is_started.recv().unwrap();
+    // Held until the waiter has spun STEPS times, or returned.
+    let kept_waiting = probe::spins(STEPS, Duration::from_secs(3), || waiter.is_finished());
     drop(guard);
-    if let Err(panic) = waiter.join() {
+    let outcome = waiter.join();
+    assert!(
+        kept_waiting,
+        "`lock` returned{} while another thread held the lock, before it had spun {STEPS} \
+         times: `lock` waits for as long as the lock is held, however long, and returns only \
+         once it has taken the lock (no bounded number of tries)",
+        if outcome.is_err() { ", panicking," } else { "" }
+    );
+    if let Err(panic) = outcome {
         std::panic::resume_unwind(panic);
     }
-    assert_eq!(*lock.lock(), vec!["waiter"], "the waiter's write was lost");
+    assert_eq!(*lock.lock(), 1, "the waiter's write was lost");
 }

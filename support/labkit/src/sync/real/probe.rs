@@ -153,6 +153,34 @@ pub fn blocked_on_a_lock(threads: usize, patience: Duration, returned: impl Fn()
     until(|state| state.contending >= threads, patience, returned)
 }
 
+/// Whether a thread meant to spin waiting keeps spinning: `true` once the facade's atomics
+/// have counted `steps` more operations that left an atomic as it was (a load, a failed
+/// exchange, a swap of the same value) since this was called, `false` as soon as
+/// `returned()` says the thread returned instead; after `patience` with neither, `true` (it
+/// waits where the facade cannot count, or slowly).
+pub fn spins(steps: usize, patience: Duration, returned: impl Fn() -> bool) -> bool {
+    let target = super::waits::spin_steps().saturating_add(steps);
+    let deadline = Instant::now() + patience;
+    let mut state = state();
+    loop {
+        if super::waits::spin_steps() >= target {
+            return true;
+        }
+        if returned() {
+            return false;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return true;
+        }
+        // Spins change no count of this module: look again every millisecond.
+        state = CHANGED
+            .wait_timeout(state, left.min(Duration::from_millis(1)))
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .0;
+    }
+}
+
 /// Makes the next `times` waits on a `Condvar` of this module return at once, without a
 /// notification: a spurious wake-up, which std allows any condition variable.
 pub fn wake_spuriously(times: usize) {

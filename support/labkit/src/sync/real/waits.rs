@@ -447,6 +447,16 @@ thread_local! {
 /// looks for those spinning on it, to wake them.
 static SPINNERS: AtomicUsize = AtomicUsize::new(0);
 
+/// How many operations that left an atomic as it was every thread has made so far: the steps
+/// of every spin, which [`spin_steps`] tells a test.
+static SPIN_STEPS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many operations that left a facade atomic as it was (a load, a failed exchange, a
+/// swap of the same value) every thread of the process has made so far.
+pub(crate) fn spin_steps() -> usize {
+    SPIN_STEPS.load(Ordering::SeqCst)
+}
+
 /// Counts an operation of the current thread, at `at`, on the atomic at `atomic`, which
 /// now holds `value`: `unchanged` when it left the value as it was (a load, a failed
 /// exchange, a swap of the same value); `current` reads the atomic again. After [`SPINS`]
@@ -464,7 +474,9 @@ pub(crate) fn spun(
     at: Site,
     current: impl Fn() -> bool,
 ) {
-    if !unchanged {
+    if unchanged {
+        SPIN_STEPS.fetch_add(1, Ordering::Relaxed);
+    } else {
         woken_spinners(atomic);
     }
     let (last, last_value, count) = SPIN.with(Cell::get);
