@@ -111,25 +111,40 @@ pub fn sleepers() -> String {
 /// end for [`SETTLING`] (time for a thread that has just finished to show in `verdict`), or
 /// after `patience`.
 fn watch(patience: Duration, at_rest: bool, verdict: impl Fn(&State) -> Option<bool>) -> bool {
-    let deadline = Instant::now() + patience;
     let mut settled_since = None;
-    let mut state = state();
-    loop {
-        if let Some(answer) = verdict(&state) {
-            return answer;
+    poll(patience, at_rest, |state, now| {
+        if let Some(answer) = verdict(state) {
+            return Some(answer);
         }
-        let now = Instant::now();
         settled_since = match (settled_since, super::waits::all_others_asleep()) {
             (_, false) => None,
             (None, true) => Some(now),
-            (Some(since), true) if now - since >= SETTLING => return at_rest,
+            (Some(since), true) if now - since >= SETTLING => return Some(at_rest),
             (since, true) => since,
         };
+        None
+    })
+}
+
+/// The answer `step` gives of the counts (and the time it looks), as soon as it gives one;
+/// `timed_out` after `patience`. It looks again at every change of the counts, and at least
+/// every millisecond for what changes none of them.
+fn poll(
+    patience: Duration,
+    timed_out: bool,
+    mut step: impl FnMut(&State, Instant) -> Option<bool>,
+) -> bool {
+    let deadline = Instant::now() + patience;
+    let mut state = state();
+    loop {
+        let now = Instant::now();
+        if let Some(answer) = step(&state, now) {
+            return answer;
+        }
         let left = deadline.saturating_duration_since(now);
         if left.is_zero() {
-            return at_rest;
+            return timed_out;
         }
-        // Woken by every change of the counts; the short slice notices the rest.
         state = CHANGED
             .wait_timeout(state, left.min(Duration::from_millis(1)))
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -160,25 +175,15 @@ pub fn blocked_on_a_lock(threads: usize, patience: Duration, returned: impl Fn()
 /// waits where the facade cannot count, or slowly).
 pub fn spins(steps: usize, patience: Duration, returned: impl Fn() -> bool) -> bool {
     let target = super::waits::spin_steps().saturating_add(steps);
-    let deadline = Instant::now() + patience;
-    let mut state = state();
-    loop {
+    poll(patience, true, |_, _| {
         if super::waits::spin_steps() >= target {
-            return true;
+            Some(true)
+        } else if returned() {
+            Some(false)
+        } else {
+            None
         }
-        if returned() {
-            return false;
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return true;
-        }
-        // Spins change no count of this module: look again every millisecond.
-        state = CHANGED
-            .wait_timeout(state, left.min(Duration::from_millis(1)))
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .0;
-    }
+    })
 }
 
 /// Makes the next `times` waits on a `Condvar` of this module return at once, without a
