@@ -17,6 +17,10 @@ const ASLEEP: Duration = Duration::from_secs(3);
 /// How long a test gives woken threads to return (they take microseconds).
 const WOKEN: Duration = Duration::from_secs(5);
 
+/// How many spurious wake-ups in a row a test makes a wait take: far more than any bounded
+/// number of tries a wait could make before giving up.
+const SPURIOUS: usize = 1000;
+
 /// Whether every thread of `handles` stays blocked until `threads` more threads than `before`
 /// wait in the queue: `false` as soon as they have all returned instead.
 fn asleep<T>(before: usize, threads: usize, handles: &[&JoinHandle<T>]) -> bool {
@@ -108,8 +112,9 @@ fn get_waits_again_after_a_spurious_wake_up() {
     let _serial = probe::serial();
     let queue = Arc::new(TaskQueue::new());
     let before = probe::waiting();
-    // The next wait returns at once with nothing put, as std allows any condition variable.
-    probe::wake_spuriously(1);
+    // The next waits return at once with nothing put, as std allows any condition variable,
+    // again and again.
+    probe::wake_spuriously(SPURIOUS);
     let getter = {
         let queue = Arc::clone(&queue);
         thread::spawn(move || queue.get())
@@ -125,12 +130,12 @@ fn get_waits_again_after_a_spurious_wake_up() {
         }
         panic!(
             "`get` woke up with the queue still empty (a spurious wake-up, which std allows \
-             any condition variable) and {}: wait in a loop, `while` the queue is empty (or \
-             `wait_while`), so that every wake-up checks again",
-            if outcome.is_err() {
-                "then panicked taking an item that was not there"
-            } else {
-                "returned without waiting for an item"
+             any condition variable, up to {SPURIOUS} times in a row here) and {}: wait in a \
+             loop, `while` the queue is empty (or `wait_while`), so that every wake-up checks \
+             again, however many there are",
+            match &outcome {
+                Err(panic) => format!("then panicked (\"{}\")", todo::message(&**panic)),
+                Ok(_) => "returned without waiting for an item".to_owned(),
             }
         );
     }
@@ -155,7 +160,7 @@ fn join_waits_again_after_a_spurious_wake_up() {
     queue.put("R1");
     queue.get();
     let before = probe::waiting();
-    probe::wake_spuriously(1);
+    probe::wake_spuriously(SPURIOUS);
     let joiner = {
         let queue = Arc::clone(&queue);
         thread::spawn(move || queue.join())
@@ -164,9 +169,9 @@ fn join_waits_again_after_a_spurious_wake_up() {
     probe::wake_spuriously(0);
     assert!(
         waits_again,
-        "`join` returned after a spurious wake-up (which std allows any condition variable) \
-         while one item was still not done: wait in a loop, `while` items are unfinished (or \
-         `wait_while`)"
+        "`join` returned after spurious wake-ups (which std allows any condition variable, up \
+         to {SPURIOUS} times in a row here) while one item was still not done: wait in a loop, \
+         `while` items are unfinished (or `wait_while`), however many wake-ups there are"
     );
     queue.task_done();
     assert!(

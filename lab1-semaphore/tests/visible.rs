@@ -17,6 +17,10 @@ const PATIENCE: Duration = Duration::from_secs(5);
 /// How long a test gives a thread to go to sleep in `acquire` (it takes microseconds).
 const ASLEEP: Duration = Duration::from_secs(3);
 
+/// How many spurious wake-ups in a row a test makes a wait take: far more than any bounded
+/// number of tries a wait could make before giving up.
+const SPURIOUS: usize = 1000;
+
 /// Claims: 2, 3, 4, 5.
 #[test]
 fn permits_run_out_at_the_limit() {
@@ -90,9 +94,9 @@ fn acquire_waits_again_after_a_spurious_wake_up() {
          more permits than it was made with. Does `new` start the count at exactly `permits`?"
     );
     let waiting_before = probe::waiting();
-    // The next wait returns at once with no permit returned, as std allows any condition
-    // variable to do.
-    probe::wake_spuriously(1);
+    // The next waits return at once with no permit returned, as std allows any condition
+    // variable to do, again and again.
+    probe::wake_spuriously(SPURIOUS);
     let (acquired, has_acquired) = mpsc::channel();
     let waiter = {
         let semaphore = Arc::clone(&semaphore);
@@ -108,13 +112,21 @@ fn acquire_waits_again_after_a_spurious_wake_up() {
         std::mem::forget(held);
         panic!(
             "`acquire` woke up while no permit was free (a spurious wake-up, which std allows \
-             any condition variable), and then {}: wait in a loop, `while *free == 0 {{ free = \
-             condvar.wait(free)... }}` (or `wait_while`), so that every wake-up checks the \
-             count again",
-            if waiter.join().is_err() {
-                "panicked taking a permit that was not there"
-            } else {
-                "went on as if it had a permit, while another thread held the only one"
+             any condition variable, up to {SPURIOUS} times in a row here), and then {}: wait \
+             in a loop, `while *free == 0 {{ free = condvar.wait(free)... }}` (or \
+             `wait_while`), so that every wake-up checks the count again, however many there \
+             are",
+            match waiter.join() {
+                Err(panic) => format!(
+                    "panicked (\"{}\")",
+                    panic
+                        .downcast_ref::<String>()
+                        .map(String::as_str)
+                        .or_else(|| panic.downcast_ref::<&str>().copied())
+                        .unwrap_or_default()
+                ),
+                Ok(()) => "went on as if it had a permit, while another thread held the only one"
+                    .to_owned(),
             }
         );
     }
