@@ -2,6 +2,8 @@
 
 #[path = "../tests/in_flight/mod.rs"]
 mod in_flight;
+#[path = "../tests/results/mod.rs"]
+mod results;
 
 use in_flight::InFlight;
 
@@ -115,7 +117,7 @@ async fn configuring_ten_devices_with_another_seed() {
     let expected: Vec<String> = (0..10)
         .map(|i| format!("Configured 172.16.0.{i} with {i} commands."))
         .collect();
-    assert_eq!(results, expected, "one result per device, in input order");
+    results::assert_results(&results, &expected, "one result per device, in input order");
     assert_eq!(
         elapsed,
         slowest,
