@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use grader::intake::catalog::{LABS, TestId, is_test, test_files, test_names};
+use grader::intake::catalog::{LABS, TestId, is_graded, test_files};
 use grader::score::rubric::Rubric;
 
 /// The heading of the claims' section in a lab's README.
@@ -37,22 +37,19 @@ fn claims(lab_dir: &Path) -> Result<Vec<u32>, String> {
         .collect())
 }
 
-/// The claims each test of `source` names, by test name: `None` for a test that names none.
+/// The claims each graded test of `source` names, by test name: `None` for a test that names
+/// none.
 fn named_claims(source: &str) -> Result<BTreeMap<String, Option<Vec<u32>>>, String> {
-    let tests: BTreeSet<String> = test_names(source)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .collect();
     let file = syn::parse_file(source).map_err(|e| e.to_string())?;
     let mut named = BTreeMap::new();
     for item in file.items {
         let syn::Item::Fn(function) = item else {
             continue;
         };
-        let name = function.sig.ident.to_string();
-        if !is_test(&function.attrs) || !tests.contains(&name) {
+        if !is_graded(&function.attrs) {
             continue;
         }
+        let name = function.sig.ident.to_string();
         let line = doc_lines(&function.attrs).find_map(|line| {
             line.trim()
                 .strip_prefix(MARKER)
@@ -96,7 +93,7 @@ fn problems(lab: &str, lab_dir: &Path, rubric: &Rubric) -> Result<Vec<String>, S
             "its README's claims are numbered {claims:?}: number them 1, 2, 3, ... in order"
         ));
     }
-    let mut scored_by: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    let mut scored = BTreeSet::new();
     for file in test_files(lab_dir).map_err(|e| e.to_string())? {
         let source = fs::read_to_string(&file.path).map_err(|e| e.to_string())?;
         let named = named_claims(&source).map_err(|e| format!("{}: {e}", file.path.display()))?;
@@ -106,9 +103,9 @@ fn problems(lab: &str, lab_dir: &Path, rubric: &Rubric) -> Result<Vec<String>, S
                 target: file.target.clone(),
                 name,
             };
-            let scored = rubric.points(lab, &id) > 0.0;
+            let is_scored = rubric.points(lab, &id) > 0.0;
             let Some(numbers) = numbers else {
-                if scored {
+                if is_scored {
                     problems.push(format!(
                         "{id} is scored but names no claim (`/// {MARKER} ..`)"
                     ));
@@ -118,14 +115,14 @@ fn problems(lab: &str, lab_dir: &Path, rubric: &Rubric) -> Result<Vec<String>, S
             for number in numbers {
                 if !claims.contains(&number) {
                     problems.push(format!("{id} names claim {number}, which the README lacks"));
-                } else if scored {
-                    scored_by.entry(number).or_default().push(id.to_string());
+                } else if is_scored {
+                    scored.insert(number);
                 }
             }
         }
     }
     for claim in &claims {
-        if !scored_by.contains_key(claim) {
+        if !scored.contains(claim) {
             problems.push(format!("claim {claim} has no scored test"));
         }
     }

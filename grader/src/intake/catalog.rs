@@ -162,12 +162,17 @@ pub fn test_names(source: &str) -> Result<Vec<String>> {
         .items
         .iter()
         .filter_map(|item| match item {
-            syn::Item::Fn(function) if is_test(&function.attrs) && !is_ignored(&function.attrs) => {
+            syn::Item::Fn(function) if is_graded(&function.attrs) => {
                 Some(function.sig.ident.to_string())
             }
             _ => None,
         })
         .collect())
+}
+
+/// Whether `attrs` mark a test the grader runs: a test function, not `#[ignore]`d.
+pub fn is_graded(attrs: &[syn::Attribute]) -> bool {
+    is_test(attrs) && !is_ignored(attrs)
 }
 
 /// Whether `attrs` mark a test `#[ignore]`d: a demonstration a student runs by hand
