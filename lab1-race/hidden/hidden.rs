@@ -111,3 +111,188 @@ fn increments_add_exactly_one_each() {
         counter.get()
     );
 }
+
+/// What the threads of [`the_result_is_the_final_value_not_the_largest_seen`] report.
+#[derive(Debug, PartialEq)]
+enum Event {
+    /// The first counting thread is inside its last pause, its write still to come.
+    FirstInLastPause,
+    /// A counting thread exited after this many pauses (`thread` 0 paused first, 1 second).
+    Exited { thread: usize, pauses: usize },
+    /// `run_threads` returned `total`, leaving `unjoined` of its threads unjoined.
+    Returned { total: usize, unjoined: usize },
+    /// `run_threads` panicked.
+    Panicked,
+}
+
+/// Sends its event when dropped: when a thread exits, or a closure ends (also by a panic).
+struct OnDrop(mpsc::Sender<Event>, Option<Event>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        if let Some(event) = self.1.take() {
+            let _ = self.0.send(event);
+        }
+    }
+}
+
+/// A stale write makes the counter go down: the value to return is the one it ends at, not
+/// the largest any thread saw. Two threads, two increments each, let start one at a time (so
+/// each first read is known): the first counts 0 to 1, reads 1 and waits in its pause; the
+/// second then counts 1 to 3 and exits; the first writes 1 + 1 = 2, the final value, though
+/// the counter was 3.
+///
+/// Claims: 7.
+#[test]
+fn the_result_is_the_final_value_not_the_largest_seen() {
+    use labkit::sync::{Condvar, Mutex};
+    use std::cell::RefCell;
+    use std::time::Duration;
+
+    type Pauses = RefCell<Option<(usize, usize, OnDrop)>>;
+    thread_local!(static PAUSES: Pauses = const { RefCell::new(None) });
+    const PATIENCE: Duration = Duration::from_secs(5);
+    let (events, seen) = mpsc::channel::<Event>();
+    // The first thread waits in its last pause until the test opens its window: a wait of
+    // the facade, which the probes see.
+    let window = Arc::new((Mutex::new(false), Condvar::new()));
+    let arrivals = Arc::new(AtomicUsize::new(0));
+
+    let pause = {
+        let (events, window) = (events.clone(), Arc::clone(&window));
+        move || {
+            let (thread, pauses) = PAUSES.with(|slot| {
+                let mut slot = slot.borrow_mut();
+                let (thread, pauses, on_exit) = slot.get_or_insert_with(|| {
+                    let thread = arrivals.fetch_add(1, Ordering::SeqCst);
+                    (thread, 0, OnDrop(events.clone(), None))
+                });
+                *pauses += 1;
+                on_exit.1 = Some(Event::Exited {
+                    thread: *thread,
+                    pauses: *pauses,
+                });
+                (*thread, *pauses)
+            });
+            if (thread, pauses) == (0, 2) {
+                // The test may be over already, having failed.
+                let _ = events.send(Event::FirstInLastPause);
+                let (open, opened) = &*window;
+                let mut open = open.lock().unwrap();
+                while !*open {
+                    open = opened.wait(open).unwrap();
+                }
+            }
+        }
+    };
+    // The runner, started before the gate goes up, calls `run_threads` once it is up: the
+    // gate holds the threads that `run_threads` starts, and the test lets them go.
+    let (go, ready) = mpsc::channel::<()>();
+    let runner = {
+        let events = events.clone();
+        thread::spawn(move || {
+            ready.recv().unwrap();
+            let mut returned = OnDrop(events, Some(Event::Panicked));
+            let total = run_threads(2, 2, pause);
+            let unjoined = probe::unjoined();
+            returned.1 = Some(Event::Returned { total, unjoined });
+        })
+    };
+    drop(events);
+    let gate = probe::hold_starts();
+    go.send(()).unwrap();
+    let mut runner = Some(runner);
+    // The next event, as soon as there is one; `None` once nothing but the test could make
+    // one. A return that leaves threads unjoined fails here, whenever it comes.
+    let mut next = || {
+        let event = RefCell::new(None);
+        probe::returns(PATIENCE, || {
+            let mut event = event.borrow_mut();
+            if event.is_none() {
+                *event = seen.try_recv().ok();
+            }
+            event.is_some()
+        });
+        match event.into_inner() {
+            Some(Event::Panicked) => match runner.take().map(|runner| runner.join()) {
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                _ => None,
+            },
+            Some(Event::Returned { unjoined, .. }) if unjoined > 0 => panic!(
+                "`run_threads(2, 2, ..)` returned leaving {unjoined} of its threads unjoined: \
+                 join every handle (`handle.join()`) before reading the counter"
+            ),
+            event => event,
+        }
+    };
+
+    assert!(
+        gate.start_one(PATIENCE),
+        "`run_threads(2, 2, ..)` started no thread: start `threads` threads with \
+         `thread::spawn`"
+    );
+    match next() {
+        Some(Event::FirstInLastPause) => {}
+        Some(Event::Exited { pauses, .. }) => panic!(
+            "with `iterations` 2, the first thread exited after {pauses} pause(s): each thread \
+             calls `increment` `iterations` times, each with one pause"
+        ),
+        other => panic!(
+            "the first thread that `run_threads(2, 2, ..)` started never reached its second \
+             pause{}: each of the `threads` threads it starts makes `iterations` increments \
+             and ends (a thread of its own that never ends is left unjoined){}",
+            other
+                .map(|event| format!(" (it sent {event:?})"))
+                .unwrap_or_default(),
+            probe::sleepers()
+        ),
+    }
+    assert!(
+        gate.start_one(PATIENCE),
+        "`run_threads(2, 2, ..)` did not start its second thread while the first was still \
+         counting: start every thread before joining any (a thread joined right after it \
+         starts runs alone, and the threads run one after another){}",
+        probe::sleepers()
+    );
+    match next() {
+        Some(Event::Exited {
+            thread: 1,
+            pauses: 2,
+        }) => {}
+        other => panic!(
+            "the second thread was to make its two increments and exit while the first waited \
+             in its pause; got {other:?}{}",
+            probe::sleepers()
+        ),
+    }
+    {
+        let (open, opened) = &*window;
+        *open.lock().unwrap() = true;
+        opened.notify_all();
+    }
+    let total = loop {
+        match next() {
+            Some(Event::Returned { total, .. }) => break total,
+            Some(Event::Exited { .. }) => continue,
+            other => panic!(
+                "`run_threads` never returned once both threads had counted (got {other:?}){}",
+                probe::sleepers()
+            ),
+        }
+    };
+    drop(gate);
+    match total {
+        2 => {}
+        4 => panic!(
+            "no update was lost, although the first thread read 1 and paused while the second \
+             counted to 3, and only then wrote: `run_threads` returned 4, not 2. Does \
+             `increment` call `pause` between its read and its write, on one shared counter?"
+        ),
+        _ => panic!(
+            "the first thread read 1 and waited in its pause while the second counted 1 -> 2 \
+             -> 3 and exited; the first then wrote 1 + 1 = 2, the counter's final value, but \
+             `run_threads` returned {total}: return the counter's value read once every \
+             thread is joined, not a value some thread saw on the way"
+        ),
+    }
+}

@@ -267,3 +267,64 @@ fn a_wait_with_a_timeout_a_running_thread_and_a_pending_notification_keep_it_qui
     });
     assert_eq!(*turn.lock().unwrap(), 200);
 }
+
+#[test]
+fn a_thread_held_at_its_start_by_a_gate_nobody_opens_is_named() {
+    let report = panic_of(|| {
+        let gate = probe::hold_starts();
+        // at: gated
+        let held = thread::spawn(|| {});
+        // at: join
+        held.join().unwrap();
+        drop(gate);
+    });
+    says(
+        &report,
+        &[
+            format!(
+                "the test's thread `root`: waits at {} to join the thread started at {}",
+                at("join"),
+                at("gated")
+            ),
+            format!(
+                "the thread started at {}: is held at its start by the test's gate \
+                 (`probe::hold_starts`), and no thread is left to open it",
+                at("gated")
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_gate_lets_threads_start_one_at_a_time_in_the_order_they_were_spawned() {
+    let (started, starts) = mpsc::channel();
+    let (go, ready) = mpsc::channel::<()>();
+    let spawner = thread::spawn(move || {
+        ready.recv().unwrap();
+        let threads: Vec<_> = (0..3)
+            .map(|index| {
+                let started = started.clone();
+                thread::spawn(move || started.send(index).unwrap())
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+    });
+    let gate = probe::hold_starts();
+    go.send(()).unwrap();
+    let patience = Duration::from_secs(10);
+    for expected in 0..3 {
+        assert!(
+            starts.try_recv().is_err(),
+            "a thread started before the gate let it go"
+        );
+        assert!(gate.start_one(patience), "no thread was there to start");
+        assert_eq!(starts.recv_timeout(patience), Ok(expected));
+    }
+    spawner.join().unwrap();
+    assert!(
+        !gate.start_one(patience),
+        "the gate let go a thread that was never spawned"
+    );
+}

@@ -39,6 +39,8 @@ pub(crate) enum Waiting {
         /// Where the joined thread was started.
         spawned_at: Option<Site>,
     },
+    /// The test's gate to let it start.
+    Start,
     /// Another thread's change to an atomic that keeps this value.
     Spin {
         /// The value it keeps.
@@ -100,6 +102,9 @@ impl Sleeper {
                 Line(spawned)
             ),
             Waiting::Join { spawned_at: None } => format!("waits at {at} to join a thread"),
+            Waiting::Start => String::from(
+                "is held at its start by the test's gate (`probe::hold_starts`), and no thread is left to open it",
+            ),
             Waiting::Spin { value } => format!(
                 "spins at {at} on an atomic that stays `{value}`, and no thread is left to change it"
             ),

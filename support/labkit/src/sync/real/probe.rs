@@ -241,6 +241,45 @@ pub(crate) fn take_spurious_failure() -> bool {
     failing
 }
 
+/// Holds every thread that a thread of the current one's group (itself, and the threads
+/// started by it or by them) starts with this module's `thread` (`spawn`, `Builder`,
+/// `scope`) from now on, before it runs its closure, until [`StartGate::start_one`] lets it
+/// go: the test decides when each thread begins, and so what it reads first. Dropping the
+/// gate lets every held thread go. A held thread is asleep for the registry of waits, in a
+/// wait that only the thread holding the gate can end; the current thread counts as running
+/// from now on, so threads only it can wake are never reported deadlocked while it runs.
+pub fn hold_starts() -> StartGate {
+    super::waits::hold_starts();
+    StartGate { _private: () }
+}
+
+/// New threads wait at their start while this lives (see [`hold_starts`]).
+#[derive(Debug)]
+pub struct StartGate {
+    _private: (),
+}
+
+impl StartGate {
+    /// Lets go the earliest started of the threads the gate holds (or will hold: started, not
+    /// yet at the gate), so that the order is the order of their `spawn` calls, waiting for
+    /// one to be started: `true` once one was let go; `false` if none came within `patience`, or as soon as every other
+    /// thread is asleep in a wait of the facade that only the current thread could end (none
+    /// is left that could start one). The current thread counts as running for the registry
+    /// of waits from now on, so threads that only it can wake are never reported deadlocked
+    /// while it runs.
+    pub fn start_one(&self, patience: Duration) -> bool {
+        watch(patience, false, |_| {
+            super::waits::start_earliest_held().then_some(true)
+        })
+    }
+}
+
+impl Drop for StartGate {
+    fn drop(&mut self) {
+        super::waits::open_gate();
+    }
+}
+
 /// How many threads the current thread spawned (with this module's `thread::spawn` or
 /// `Builder`) and has not joined. Scoped threads are always joined, and not counted.
 pub fn unjoined() -> usize {

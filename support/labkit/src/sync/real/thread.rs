@@ -122,6 +122,7 @@ where
     let body = move || {
         waits::started(key);
         let _finishing = Finishing(key);
+        waits::hold_if_gated(key, at);
         f()
     };
     (key, body)

@@ -14,7 +14,7 @@
 //! be started by `labkit::sync::thread`, which counts it from its spawn.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -44,6 +44,12 @@ pub(crate) enum Wait {
     /// A join of this thread.
     Join {
         /// The thread joined.
+        thread: Key,
+    },
+    /// Held at its start by a test's gate (`probe::hold_starts`), which only the thread that
+    /// holds the gate can open.
+    Start {
+        /// The thread held (the one asleep).
         thread: Key,
     },
     /// Spinning on an atomic that keeps this value, operation after operation.
@@ -97,6 +103,28 @@ pub(crate) struct Registry {
     holders: HashMap<usize, (Key, Site)>,
     /// Threads that are to leave their wait with this report.
     declared: HashMap<Key, Arc<Deadlock>>,
+    /// A test's gate, while it is up.
+    gate: Option<Gate>,
+}
+
+/// A test's gate: the threads a group starts once it is up wait at their start until it
+/// lets them go, one at a time, in the order they were started.
+struct Gate {
+    /// The group whose threads it holds.
+    group: Key,
+    /// The last key given before it went up: it holds only threads with a larger one.
+    since: Key,
+    /// The threads it has let go.
+    let_go: BTreeSet<Key>,
+}
+
+impl Registry {
+    /// Whether the gate holds the thread `key` (if the thread has not been let go yet).
+    fn gated(&self, key: Key) -> bool {
+        self.gate
+            .as_ref()
+            .is_some_and(|gate| key > gate.since && self.group(key) == gate.group)
+    }
 }
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
@@ -193,6 +221,10 @@ impl Registry {
                 Wait::Join { thread } => self.threads.contains_key(thread),
                 // Only another thread could change what it spins on.
                 Wait::Spin { .. } => true,
+                Wait::Start { thread } => self
+                    .gate
+                    .as_ref()
+                    .is_some_and(|gate| !gate.let_go.contains(thread)),
             },
         }
     }
@@ -255,6 +287,7 @@ impl Registry {
         match wait {
             Wait::Notification { .. } => Waiting::Notification,
             Wait::Spin { value, .. } => Waiting::Spin { value: *value },
+            Wait::Start { .. } => Waiting::Start,
             Wait::Join { thread } => Waiting::Join {
                 spawned_at: match self.threads.get(thread).map(|joined| &joined.origin) {
                     Some(Origin::Spawned { at, .. }) => Some(*at),
@@ -289,6 +322,62 @@ pub(crate) fn spawning(at: Site) -> Key {
 /// Tells the registry that the current thread is the one registered as `key`.
 pub(crate) fn started(key: Key) {
     ME.with(|me| me.set(Some(key)));
+}
+
+/// Holds, from now on, every thread started by a thread of the current thread's group at its
+/// start, until [`start_earliest_held`] lets it go or [`open_gate`] lets them all go.
+pub(crate) fn hold_starts() {
+    with(|registry| {
+        let me = registry.me();
+        registry.gate = Some(Gate {
+            group: registry.group(me),
+            since: registry.next,
+            let_go: BTreeSet::new(),
+        });
+    });
+}
+
+/// Lets every held thread go, and holds no more.
+pub(crate) fn open_gate() {
+    with(|registry| registry.gate = None);
+    CHANGED.notify_all();
+}
+
+/// Lets go the earliest started of the threads the gate holds or will hold (started, and
+/// perhaps not at the gate yet), so that the order does not depend on which got there first;
+/// whether there was one. The current thread counts as running from now on: threads only it
+/// can wake (through a test's channel, say) are never taken for deadlocked while it runs.
+pub(crate) fn start_earliest_held() -> bool {
+    let started = with(|registry| {
+        registry.me();
+        let earliest = registry.threads.keys().copied().find(|&key| {
+            registry.gated(key)
+                && registry
+                    .gate
+                    .as_ref()
+                    .is_some_and(|gate| !gate.let_go.contains(&key))
+        });
+        match (earliest, registry.gate.as_mut()) {
+            (Some(key), Some(gate)) => gate.let_go.insert(key),
+            _ => false,
+        }
+    });
+    CHANGED.notify_all();
+    started
+}
+
+/// At the start of the thread `key` (the current one), started at `at`: waits while a gate
+/// holds it, until the gate lets it go.
+pub(crate) fn hold_if_gated(key: Key, at: Site) {
+    if with(|registry| registry.gated(key)) {
+        asleep_until(Wait::Start { thread: key }, at, |registry| {
+            let let_go = registry
+                .gate
+                .as_ref()
+                .is_none_or(|gate| gate.let_go.contains(&key));
+            let_go.then_some(())
+        });
+    }
 }
 
 /// Marks `key` finished (the current thread, or one that could not be started): it leaves
