@@ -67,3 +67,55 @@ fn spin_lock_is_exclusive_in_every_interleaving() {
         );
     });
 }
+
+/// Adds one through a guard of the spin lock, noting what it read.
+fn add_one(value: &mut usize) {
+    let current = *value;
+    *value = current + 1;
+    timeline::note(format!("read {current}, wrote {}", current + 1));
+}
+
+/// Three contenders, one of which only tries: `try_lock` may take the lock only while no other
+/// guard lives, and `lock` still waits for a free lock when a third thread is about.
+///
+/// Claims: 5, 6, 8.
+#[test]
+fn three_contenders_one_trying_never_hold_the_spin_lock_at_once() {
+    // At most three preemptions: a thread taking the lock held by another needs one between
+    // the holder's take and its release, and the bound is fixed, so every run explores the
+    // same interleavings.
+    timeline::model_bounded(3, || {
+        let lock = Arc::new(SpinLock::new(0usize));
+        let lockers: Vec<_> = (0..2)
+            .map(|_| {
+                let lock = Arc::clone(&lock);
+                thread::spawn(move || add_one(&mut lock.lock()))
+            })
+            .collect();
+        let took = match lock.try_lock() {
+            Some(mut value) => {
+                add_one(&mut value);
+                1
+            }
+            None => {
+                timeline::note("try_lock found the lock held");
+                0
+            }
+        };
+        for locker in lockers {
+            locker.join().unwrap();
+        }
+        let total = *lock.lock();
+        assert_eq!(
+            total,
+            2 + took,
+            "two threads locking and one trying ({}) added up to {total}: two guards were \
+             alive at once",
+            if took == 1 {
+                "and taking it"
+            } else {
+                "and finding it held"
+            }
+        );
+    });
+}
