@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Measures how strong the graded tests are: cargo-mutants mutates each reference's
 # `solutions/<lab>/src/lib.rs` and runs the lab's scored tests against every mutant.
-#   1. on real threads: the `visible` and `hidden` targets of every lab;
+#   1. on real threads: the `visible` and `hidden` targets of every lab, and task 2.5's
+#      `routers` and `hidden_routers`;
 #   2. under `--cfg loom` (release, as the grader runs it): the `loom` target of the Lab 1
 #      crates, only for the mutants the first pass missed.
 # Stress tests are left out: they are worth no points. A mutant that survives both passes must
 # be listed, with a one-line reason, in grader/bench/mutants-equivalent.txt; the script fails
 # naming any other. Needs `cargo install --locked cargo-mutants`. Usage:
-#   bash grader/bench/mutants.sh            (about 40 minutes on 2 cores)
+#   bash grader/bench/mutants.sh            (about 10 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
@@ -25,7 +26,7 @@ done
 
 # Pass 1: real threads. cargo-mutants exits non-zero when a mutant survives; read its files.
 cargo mutants --jobs 1 --timeout 20 "${packages[@]}" "${files[@]}" --output "$out/std" \
-    -- --test visible --test hidden || true
+    -- --test visible --test hidden --test routers --test hidden_routers || true
 std="$out/std/mutants.out"
 count() { grep -c . "$1" 2>/dev/null || true; }
 total=$(( $(count "$std/caught.txt") + $(count "$std/missed.txt") + $(count "$std/timeout.txt") + $(count "$std/unviable.txt") ))

@@ -20,7 +20,7 @@ use tempfile::TempDir;
 
 use crate::build::compile::{Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests};
 use crate::build::evidence::new_secret;
-use crate::build::scratch;
+use crate::build::{merged, scratch};
 use crate::execute::judge::judge;
 use crate::execute::outcome::{Failure, TestOutcome, all_failed};
 use crate::execute::pace::Pace;
@@ -111,6 +111,8 @@ struct Runnable {
     lab: usize,
     test: TestId,
     executable: PathBuf,
+    /// The test's name in `executable`, as libtest knows it.
+    name: String,
     limits: Limits,
 }
 
@@ -393,7 +395,7 @@ impl Grader {
         let targets: BTreeSet<&str> = tests
             .iter()
             .flatten()
-            .map(|test| test.target.as_str())
+            .map(|test| merged::locate(test).0)
             .collect();
         let targets: Vec<&str> = targets.into_iter().collect();
         if !names.is_empty() {
@@ -500,6 +502,7 @@ impl Grader {
                             let (outcome, elapsed) = judge(
                                 &runnable.test,
                                 &runnable.executable,
+                                &runnable.name,
                                 secret,
                                 runnable.limits,
                             )?;
@@ -552,14 +555,16 @@ fn runnable_tests(
     };
     let mut runnable = Vec::new();
     for test in tests {
-        match executables.get(&test.target) {
+        let (target, name) = merged::locate(&test);
+        match executables.get(target) {
             None => {
                 outcomes[index].push(TestOutcome::failed(&test, Failure::NotBuilt, String::new()))
             }
             Some(executable) => runnable.push(Runnable {
                 lab: index,
-                test,
                 executable: executable.clone(),
+                name,
+                test,
                 limits,
             }),
         }
@@ -606,6 +611,7 @@ mod tests {
                 name: name.to_owned(),
             },
             executable: PathBuf::new(),
+            name: String::new(),
             limits: grader.limits,
         };
         let mut tests = vec![
@@ -633,6 +639,7 @@ mod tests {
             lab: 0,
             test: test(name),
             executable: PathBuf::new(),
+            name: String::new(),
             limits: grader.limits,
         };
         let mut tests = vec![runnable("quick"), runnable("slow"), runnable("untimed")];

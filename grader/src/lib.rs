@@ -40,6 +40,7 @@ pub mod intake {
 pub mod build {
     pub mod compile;
     pub mod evidence;
+    pub mod merged;
     pub mod scratch;
 }
 

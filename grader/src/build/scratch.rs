@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::build::evidence;
+use crate::build::{evidence, merged};
 use crate::intake::catalog::test_files;
 use crate::intake::collect::Sources;
 use crate::intake::tree::{self, Kind, Links};
@@ -61,8 +61,9 @@ enum Wanted {
     Link(PathBuf),
 }
 
-/// In `wanted`, replaces the whole of the lab `lab`'s `src/` with `sources` and rewrites its
-/// test files (as found in `pristine`) to report evidence with `secret`.
+/// In `wanted`, replaces the whole of the lab `lab`'s `src/` with `sources`, rewrites its
+/// test files (as found in `pristine`) to report evidence with `secret`, and adds the
+/// [`merged`] root of its real-thread tests to its folder and manifest.
 fn overlay(
     wanted: &mut BTreeMap<PathBuf, Wanted>,
     pristine: &Path,
@@ -80,12 +81,23 @@ fn overlay(
         }
         wanted.insert(path, Wanted::File(bytes.clone()));
     }
-    for file in test_files(&pristine.join(lab))? {
+    let files = test_files(&pristine.join(lab))?;
+    for file in &files {
         let source = fs::read_to_string(&file.path)?;
         let rewritten = evidence::inject(&source, secret)
             .with_context(|| format!("cannot rewrite {}", file.path.display()))?;
         let relative = file.path.strip_prefix(pristine)?.to_path_buf();
         wanted.insert(relative, Wanted::File(rewritten.into_bytes()));
+    }
+    let root = merged::root_source(&pristine.join(lab), &files)?;
+    wanted.insert(
+        Path::new(lab).join(merged::ROOT),
+        Wanted::File(root.into_bytes()),
+    );
+    let manifest = Path::new(lab).join("Cargo.toml");
+    match wanted.get_mut(&manifest) {
+        Some(Wanted::File(bytes)) => bytes.extend_from_slice(merged::MANIFEST_SECTION.as_bytes()),
+        _ => anyhow::bail!("the pristine lab {lab} has no Cargo.toml"),
     }
     Ok(())
 }
@@ -195,6 +207,11 @@ mod tests {
         fs::write(pristine.join("support/kit/src/lib.rs"), "pub fn kit() {}").unwrap();
         fs::write(pristine.join("lab/src/lib.rs"), "todo").unwrap();
         fs::write(
+            pristine.join("lab/Cargo.toml"),
+            "[package]\nname = \"lab\"\n",
+        )
+        .unwrap();
+        fs::write(
             pristine.join("lab/tests/visible.rs"),
             "#[test]\nfn t() {}\n",
         )
@@ -211,7 +228,18 @@ mod tests {
         assert!(!root.join("target").exists(), "build output is not copied");
         let test = fs::read_to_string(root.join("lab/tests/visible.rs")).unwrap();
         assert!(test.contains("s1"), "the test reports evidence: {test}");
-        for file in ["support/kit/src/lib.rs", "lab/src/lib.rs"] {
+        let root_file = fs::read_to_string(root.join("lab").join(merged::ROOT)).unwrap();
+        assert!(root_file.contains("mod visible;"), "{root_file}");
+        let manifest = fs::read_to_string(root.join("lab/Cargo.toml")).unwrap();
+        assert!(manifest.ends_with(merged::MANIFEST_SECTION), "{manifest}");
+        let merged_root = format!("lab/{}", merged::ROOT);
+        let unchanged = [
+            "support/kit/src/lib.rs",
+            "lab/src/lib.rs",
+            "lab/Cargo.toml",
+            &merged_root,
+        ];
+        for file in unchanged {
             age(&root.join(file));
         }
 
@@ -225,6 +253,9 @@ mod tests {
             is_old(&root.join("lab/src/lib.rs")),
             "the student's same file too"
         );
+        for file in ["lab/Cargo.toml", &merged_root] {
+            assert!(is_old(&root.join(file)), "the same generated {file} too");
+        }
         assert!(
             !root.join("lab/src/extra.rs").exists(),
             "the last submission's file is gone"

@@ -13,16 +13,17 @@ use crate::execute::outcome::{Failure, Panic, TestOutcome};
 use crate::execute::run::{Finished, Limits, run_test};
 use crate::intake::catalog::{TestId, Tier};
 
-/// Runs one test and judges it on evidence: it passes only if its process exited
-/// successfully, before its timeout, with this run's evidence line for it on stdout. Returns
-/// the outcome and how long the process ran.
+/// Runs one test, known as `name` in `executable`, and judges it on evidence: it passes only
+/// if its process exited successfully, before its timeout, with this run's evidence line for
+/// it on stdout. Returns the outcome and how long the process ran.
 pub fn judge(
     test: &TestId,
     executable: &Path,
+    name: &str,
     secret: &str,
     limits: Limits,
 ) -> Result<(TestOutcome, Duration)> {
-    let finished = run_test(executable, &test.name, limits, &[])?;
+    let finished = run_test(executable, name, limits, &[])?;
     let elapsed = finished.elapsed;
     let output = without_evidence(&format!("{}{}", finished.stdout, finished.stderr), secret);
     let evidence = has_evidence(&finished.stdout, secret, &test.name);
@@ -30,7 +31,7 @@ pub fn judge(
     if evidence && exited_ok {
         return Ok((TestOutcome::passed(test, output), elapsed));
     }
-    let mut failure = failure(&finished, evidence, limits, &test.name);
+    let mut failure = failure(&finished, evidence, limits, name);
     if test.tier == Tier::Loom {
         failure = Failure::LoomCounterexample {
             failure: Box::new(failure),

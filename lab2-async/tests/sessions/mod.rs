@@ -10,7 +10,7 @@ use fleet::{DeviceSpec, Event, Fault, Fleet, What};
 use lab2_async::{Router, RouterError, configure_fleet, configure_router};
 use tokio::time::Instant;
 
-use crate::results::assert_results;
+use super::results::assert_results;
 
 /// `ms` milliseconds.
 pub fn ms(ms: u64) -> Duration {
