@@ -19,8 +19,8 @@ use anyhow::{Context, Result};
 use tempfile::TempDir;
 
 use crate::build::compile::{Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests};
-use crate::build::evidence::new_secret;
 use crate::build::{merged, scratch};
+use crate::evidence::new_secret;
 use crate::execute::judge::judge;
 use crate::execute::outcome::{Failure, TestOutcome, all_failed};
 use crate::execute::pace::Pace;

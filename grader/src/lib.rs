@@ -1,7 +1,9 @@
 //! The grader of the concurrency labs.
 //!
 //! Grading is a pipeline, and the folders of `src/` are its stages, in order. Each stage uses
-//! only the stages before it.
+//! only the stages before it, and the two modules below them all: the [`evidence`] text that
+//! the build writes into every test and the judge reads back, and the [`confinement`] of
+//! every process started (cargo's builds, each test).
 //! 1. [`intake`]: what the grader knows and what was handed in: the labs and their expected
 //!    tests ([`intake::catalog`]), the one folder walker ([`intake::tree`]), a zip unpacked
 //!    ([`intake::unzip`]), the workspace found and each lab's student files taken
@@ -9,8 +11,9 @@
 //!    ([`intake::policy`]).
 //! 2. [`build`]: a scratch copy of the pristine workspace with the student's files laid over
 //!    it ([`build::scratch`]), every test body rewritten to report, as its last act, a secret
-//!    that student code cannot know ([`build::evidence`]), and the test binaries built, all
-//!    labs in one build per profile ([`build::compile`]).
+//!    that student code cannot know ([`evidence`]), each lab's real-thread test files as one
+//!    test executable ([`build::merged`]), and the test binaries built, all labs in one build
+//!    per profile ([`build::compile`]).
 //! 3. [`execute`]: each test in its own confined process ([`execute::run`]), judged on
 //!    evidence ([`execute::judge`]) into a typed outcome whose text is rendered in one place
 //!    ([`execute::outcome`]), a failed loom model with its interleaving
@@ -27,6 +30,9 @@
 //! The `grader` binary (`src/bin/grader/`) is the command line over these, with its own
 //! progress display.
 
+pub mod confinement;
+pub mod evidence;
+
 /// Stage 1: the labs, the folders handed in, and the student files taken from them.
 pub mod intake {
     pub mod catalog;
@@ -39,7 +45,6 @@ pub mod intake {
 /// Stage 2: the scratch workspace, the evidence, and the build.
 pub mod build {
     pub mod compile;
-    pub mod evidence;
     pub mod merged;
     pub mod scratch;
 }

@@ -39,8 +39,8 @@ use std::time::Duration;
 
 use grader::class::batch::{REPORT_JSON, student_dir};
 use grader::class::class_report;
+use grader::confinement::Watchdog;
 use grader::execute::outcome::Failure;
-use grader::execute::run::Watchdog;
 use grader::intake::catalog::Tier;
 use grader::score::report::{LabReport, Report};
 use grader::score::rubric::Rubric;

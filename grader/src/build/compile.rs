@@ -24,7 +24,7 @@ use anyhow::{Context, Result, bail};
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Message, Target};
 
-use crate::execute::run::{Watchdog, confine};
+use crate::confinement::{Watchdog, confine};
 
 /// How a lab's tests are built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::build::{evidence, merged};
+use crate::build::merged;
+use crate::evidence;
 use crate::intake::catalog::test_files;
 use crate::intake::collect::Sources;
 use crate::intake::tree::{self, Kind, Links};

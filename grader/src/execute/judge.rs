@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::build::evidence::{has_evidence, without_evidence};
+use crate::evidence::{has_evidence, without_evidence};
 use crate::execute::interleaving;
 use crate::execute::outcome::{Failure, Panic, TestOutcome};
 use crate::execute::run::{Finished, Limits, run_test};
