@@ -19,14 +19,14 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::grade::{ALL_TIERS, Grader, LabSubmission};
-use crate::intake::catalog::Lab;
+use crate::intake::catalog::{KIT_CRATES, Lab};
 use crate::intake::collect::{CollectError, collect, find_workspace, workspace_handed_in};
-use crate::intake::tree::{self, Kind, Links};
+use crate::intake::tree;
 use crate::intake::unzip;
 use crate::score::report::{LabReport, Report};
 use crate::score::rubric::Rubric;
@@ -67,13 +67,19 @@ pub struct Student {
 }
 
 /// The students of `class_dir`: its subfolders and `.zip` files, by id (a zip's id is its
-/// name without `.zip`).
+/// name without `.zip`). Hidden entries (a name that starts with `.`, as `.git` does) and
+/// `__MACOSX` (what macOS's archiver adds) are no students. A folder and a zip of the same
+/// name would share an id: an error that names both.
 pub fn discover(class_dir: &Path) -> Result<Vec<Student>> {
     let mut students = Vec::new();
     for entry in
         fs::read_dir(class_dir).with_context(|| format!("cannot list {}", class_dir.display()))?
     {
         let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if name.starts_with('.') || name == "__MACOSX" {
+            continue;
+        }
         let id = if path.is_dir() {
             path.file_name()
         } else if unzip::is_zip(&path) {
@@ -86,7 +92,15 @@ pub fn discover(class_dir: &Path) -> Result<Vec<Student>> {
             path,
         });
     }
-    students.sort_by(|a, b| a.id.cmp(&b.id));
+    students.sort_by(|a, b| a.id.cmp(&b.id).then_with(|| a.path.cmp(&b.path)));
+    if let Some(pair) = students.windows(2).find(|pair| pair[0].id == pair[1].id) {
+        bail!(
+            "{} and {} would both be the student `{}`: keep one of them",
+            pair[0].path.display(),
+            pair[1].path.display(),
+            pair[0].id
+        );
+    }
     Ok(students)
 }
 
@@ -132,7 +146,13 @@ pub struct Batch<'a> {
 impl Batch<'_> {
     /// Grades `students`, `jobs` at a time, and returns one outcome per student, in order.
     pub fn run(&self, students: &[Student], progress: &dyn Progress) -> Vec<Outcome> {
-        let pristine = self.pristine_digest();
+        let pristine = match self.pristine_digest() {
+            Ok(pristine) => pristine,
+            Err(error) => {
+                let failed = || Outcome::Failed(format!("{error:#}"));
+                return students.iter().map(|_| failed()).collect();
+            }
+        };
         let next = AtomicUsize::new(0);
         let outcomes: Mutex<Vec<Option<Outcome>>> =
             Mutex::new(students.iter().map(|_| None).collect());
@@ -166,7 +186,7 @@ impl Batch<'_> {
     /// `pristine` is the [`pristine_digest`](Self::pristine_digest).
     fn student(&self, student: &Student, pristine: &str) -> Result<Outcome> {
         let dir = student_dir(self.out, &student.id);
-        let fingerprint = self.fingerprint(&student.path, pristine);
+        let fingerprint = self.fingerprint(&student.path, pristine)?;
         if !self.regrade
             && fs::read_to_string(dir.join("fingerprint")).ok().as_deref()
                 == Some(fingerprint.as_str())
@@ -229,14 +249,16 @@ impl Batch<'_> {
     /// A hash of everything a student's grade depends on that can change between runs: the
     /// grader's version, the rubric, the grader's pristine copy of the graded labs (its
     /// `pristine` digest), and the student's lab sources (or zip file).
-    fn fingerprint(&self, submission: &Path, pristine: &str) -> String {
+    fn fingerprint(&self, submission: &Path, pristine: &str) -> Result<String> {
         let mut hash = Sha256::new();
         hash.update(env!("CARGO_PKG_VERSION"));
         hash.update(self.rubric_text);
         hash.update(pristine);
         if unzip::is_zip(submission) {
-            hash.update(fs::read(submission).unwrap_or_default());
-            return format!("{:x}", hash.finalize());
+            let zip = fs::read(submission)
+                .with_context(|| format!("cannot read {}", submission.display()))?;
+            hash.update(zip);
+            return Ok(format!("{:x}", hash.finalize()));
         }
         let root = find_workspace(submission).unwrap_or_else(|_| submission.to_path_buf());
         for lab in self.labs {
@@ -252,29 +274,20 @@ impl Batch<'_> {
                 Err(error) => hash.update(error.to_string()),
             }
         }
-        format!("{:x}", hash.finalize())
+        Ok(format!("{:x}", hash.finalize()))
     }
 
     /// A hash of every file of the pristine copy of the graded labs (tests, hidden tests,
-    /// manifests, facades) and of the lock file, so that changing a test, a hidden test or a
-    /// dependency grades everyone again. The same for every student of a run.
-    fn pristine_digest(&self) -> String {
+    /// manifests), of the kit's crates (the facade the tests steer threads by, the fleet) and
+    /// of the lock file, by path relative to the pristine workspace, so that changing a test,
+    /// the facade or a dependency grades everyone again. The same for every student of a run.
+    fn pristine_digest(&self) -> Result<String> {
         let mut hash = Sha256::new();
-        let pristine = &self.grader.pristine;
-        let lab_dirs = self.labs.iter().map(|lab| pristine.join(lab.name));
-        for root in lab_dirs.chain([pristine.join("Cargo.lock")]) {
-            if root.is_file() {
-                hash.update(root.to_string_lossy().as_bytes());
-                hash.update(fs::read(&root).unwrap_or_default());
-            }
-            for entry in tree::walk(&root, &[], Links::Follow).unwrap_or_default() {
-                if entry.kind == Kind::File {
-                    hash.update(entry.path.to_string_lossy().as_bytes());
-                    hash.update(fs::read(&entry.path).unwrap_or_default());
-                }
-            }
-        }
-        format!("{:x}", hash.finalize())
+        let parts = self.labs.iter().map(|lab| lab.name);
+        let parts: Vec<&str> = parts.chain(KIT_CRATES.iter().copied()).collect();
+        tree::digest(&self.grader.pristine, &parts, &mut hash)?;
+        tree::digest(&self.grader.pristine, &["Cargo.lock"], &mut hash)?;
+        Ok(format!("{:x}", hash.finalize()))
     }
 }
 
@@ -381,5 +394,27 @@ mod tests {
                 "{id:?}"
             );
         }
+    }
+    #[test]
+    fn hidden_folders_are_no_students_and_a_folder_and_zip_of_one_name_are_refused() {
+        let class = tempfile::tempdir().unwrap();
+        for folder in ["bob", ".git", "__MACOSX", "alice"] {
+            fs::create_dir(class.path().join(folder)).unwrap();
+        }
+        fs::write(class.path().join("carol.zip"), b"PK").unwrap();
+        fs::write(class.path().join("notes.txt"), b"").unwrap();
+        let ids: Vec<String> = discover(class.path())
+            .unwrap()
+            .into_iter()
+            .map(|student| student.id)
+            .collect();
+        assert_eq!(ids, ["alice", "bob", "carol"]);
+
+        fs::write(class.path().join("alice.zip"), b"PK").unwrap();
+        let error = discover(class.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("alice.zip") && error.contains("the student `alice`"),
+            "{error}"
+        );
     }
 }

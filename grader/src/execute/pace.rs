@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::intake::catalog::{KIT_CRATES, Lab, TestId, Tier};
-use crate::intake::tree::{self, Kind, Links};
+use crate::intake::tree;
 
 /// How many times the reference's time a test may take.
 pub const MULTIPLE: u32 = 10;
@@ -102,27 +102,9 @@ impl Pace {
 fn file_name(pristine: &Path, lab: &Lab) -> Result<String> {
     let mut hash = Sha256::new();
     let reference = format!("solutions/{}", lab.name);
-    let lab_parts = [lab.name, reference.as_str(), "Cargo.lock"];
-    for part in lab_parts.into_iter().chain(KIT_CRATES.iter().copied()) {
-        let root = pristine.join(part);
-        let mut files = Vec::new();
-        if root.is_file() {
-            files.push((Path::new(part).to_path_buf(), root.clone()));
-        } else if root.is_dir() {
-            for entry in tree::walk(&root, &[], Links::Follow)? {
-                if entry.kind == Kind::File {
-                    files.push((Path::new(part).join(&entry.relative), entry.path));
-                }
-            }
-        }
-        for (relative, path) in files {
-            let bytes =
-                fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-            hash.update(relative.to_string_lossy().as_bytes());
-            hash.update((bytes.len() as u64).to_le_bytes());
-            hash.update(bytes);
-        }
-    }
+    let parts = [lab.name, reference.as_str(), "Cargo.lock"];
+    let parts: Vec<&str> = parts.into_iter().chain(KIT_CRATES.iter().copied()).collect();
+    tree::digest(pristine, &parts, &mut hash)?;
     Ok(format!("{}-{:x}.json", lab.name, hash.finalize()))
 }
 

@@ -262,11 +262,11 @@ pub struct StartGate {
 impl StartGate {
     /// Lets go the earliest started of the threads the gate holds (or will hold: started, not
     /// yet at the gate), so that the order is the order of their `spawn` calls, waiting for
-    /// one to be started: `true` once one was let go; `false` if none came within `patience`, or as soon as every other
-    /// thread is asleep in a wait of the facade that only the current thread could end (none
-    /// is left that could start one). The current thread counts as running for the registry
-    /// of waits from now on, so threads that only it can wake are never reported deadlocked
-    /// while it runs.
+    /// one to be started: `true` once one was let go; `false` if none came within `patience`,
+    /// or as soon as every other thread is asleep in a wait of the facade that only the
+    /// current thread could end (none is left that could start one). The current thread
+    /// counts as running for the registry of waits from now on, so threads that only it can
+    /// wake are never reported deadlocked while it runs.
     pub fn start_one(&self, patience: Duration) -> bool {
         watch(patience, false, |_| {
             super::waits::start_earliest_held().then_some(true)

@@ -1,7 +1,8 @@
 //! Who waits for what, on real threads, as Go's runtime knows of its goroutines: every thread
-//! that uses the facade, the wait it is asleep in (a lock, a condition variable, a join, or a
-//! spin on an atomic that keeps its value) at the caller's line, and the locks each holds. When every live thread is asleep in a wait
-//! with no timeout and none can wake another (no lock it waits for is free, no notification
+//! that uses the facade, the wait it is asleep in (a lock, a condition variable, a join, a
+//! spin on an atomic that keeps its value, or a test's gate at its start) at the caller's
+//! line, and the locks each holds. When every live thread is asleep in a wait with no
+//! timeout and none can wake another (no lock it waits for is free, no notification
 //! is pending, no thread it joins is still running), nothing will ever happen again: each
 //! thread not started by the facade (a test's own thread, a demo's `main`) then leaves its
 //! wait with a [`Deadlock`] report of its threads, and panics with it. Threads started by the
