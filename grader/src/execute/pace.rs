@@ -103,7 +103,10 @@ fn file_name(pristine: &Path, lab: &Lab) -> Result<String> {
     let mut hash = Sha256::new();
     let reference = format!("solutions/{}", lab.name);
     let parts = [lab.name, reference.as_str(), "Cargo.lock"];
-    let parts: Vec<&str> = parts.into_iter().chain(KIT_CRATES.iter().copied()).collect();
+    let parts: Vec<&str> = parts
+        .into_iter()
+        .chain(KIT_CRATES.iter().copied())
+        .collect();
     tree::digest(pristine, &parts, &mut hash)?;
     Ok(format!("{}-{:x}.json", lab.name, hash.finalize()))
 }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use cargo_metadata::MetadataCommand;
+use toml_edit::{Array, DocumentMut, Item, value};
 
 use crate::intake::catalog::{KIT_CRATES, LABS, STUDENT_TOOLS, Tier, test_files};
 use crate::intake::tree::{self, Kind, Links};
@@ -104,30 +105,37 @@ fn copy_lab(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A lab's manifest without the test targets whose sources are left out of the release.
+/// A lab's manifest without the test targets whose sources are left out of the release; its
+/// comments, written for students, and the order of its keys as they were.
 fn lab_manifest(manifest: &str) -> Result<String> {
-    let mut table: toml::Table = toml::from_str(manifest).context("cannot parse a lab manifest")?;
-    if let Some(toml::Value::Array(tests)) = table.get_mut("test") {
+    let mut document: DocumentMut = manifest.parse().context("cannot parse a lab manifest")?;
+    if let Some(tests) = document
+        .get_mut("test")
+        .and_then(Item::as_array_of_tables_mut)
+    {
         tests.retain(|test| {
-            let path = test.get("path").and_then(toml::Value::as_str).unwrap_or("");
+            let path = test.get("path").and_then(Item::as_str).unwrap_or("");
             !LAB_EXCLUDED
                 .iter()
                 .any(|excluded| path.starts_with(&format!("{excluded}/")))
         });
         if tests.is_empty() {
-            table.remove("test");
+            document.remove("test");
         }
     }
-    Ok(toml::to_string(&table)?)
+    Ok(document.to_string())
 }
 
 /// The release's root manifest: the pristine one with the labs, the support crates
-/// ([`KIT_CRATES`]) and the student's tools ([`STUDENT_TOOLS`]) as its only members, and of its `[workspace.dependencies]` only those
-/// their manifests name.
+/// ([`KIT_CRATES`]) and the student's tools ([`STUDENT_TOOLS`]) as its only members, and of
+/// its `[workspace.dependencies]` only those their manifests name; the comments of what is
+/// kept stay with it.
 fn root_manifest(pristine: &Path) -> Result<String> {
     let text = fs::read_to_string(pristine.join("Cargo.toml"))
         .context("cannot read the pristine Cargo.toml")?;
-    let mut table: toml::Table = toml::from_str(&text)?;
+    let mut document: DocumentMut = text
+        .parse()
+        .context("cannot parse the pristine Cargo.toml")?;
     let mut used = Vec::new();
     let crates: Vec<&str> = LABS
         .iter()
@@ -144,21 +152,26 @@ fn root_manifest(pristine: &Path) -> Result<String> {
         .with_context(|| format!("cannot parse {}", path.display()))?;
         used.extend(dependency_names(&manifest));
     }
-    let workspace = table
+    let workspace = document
         .get_mut("workspace")
-        .and_then(toml::Value::as_table_mut)
+        .and_then(Item::as_table_mut)
         .context("the pristine Cargo.toml has no [workspace]")?;
-    workspace.insert(
-        "members".into(),
-        toml::Value::Array(crates.iter().map(|&name| name.into()).collect()),
-    );
+    let mut members: Array = crates.iter().copied().collect();
+    for member in members.iter_mut() {
+        member.decor_mut().set_prefix("\n    ");
+    }
+    members.set_trailing("\n");
+    members.set_trailing_comma(true);
+    workspace.insert("members", value(members));
     workspace.remove("default-members");
-    if let Some(toml::Value::Table(shared)) = workspace.get_mut("dependencies") {
+    if let Some(shared) = workspace
+        .get_mut("dependencies")
+        .and_then(Item::as_table_mut)
+    {
         shared.retain(|name, _| used.iter().any(|used| used == name));
     }
     Ok(format!(
-        "# The student release of the concurrency labs, written by `grader release`.\n\n{}",
-        toml::to_string(&table)?
+        "# The student release of the concurrency labs, written by `grader release`.\n\n{document}"
     ))
 }
 
@@ -287,6 +300,13 @@ fn classroom_workflow(labs: &[(&str, Vec<String>)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lab_manifest_keeps_its_comments_and_key_order_in_the_release() {
+        let pristine = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lab1-race/Cargo.toml");
+        let manifest = fs::read_to_string(pristine).unwrap();
+        insta::assert_snapshot!(lab_manifest(&manifest).unwrap());
+    }
 
     #[test]
     fn hidden_test_targets_leave_the_manifest() {
