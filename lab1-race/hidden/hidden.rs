@@ -226,11 +226,14 @@ fn the_result_is_the_final_value_not_the_largest_seen() {
         }
     };
 
-    assert!(
-        gate.start_one(PATIENCE),
-        "`run_threads(2, 2, ..)` started no thread: start `threads` threads with \
-         `thread::spawn`"
-    );
+    if !gate.start_one(PATIENCE) {
+        // `run_threads` may have panicked (its own panic is re-raised) or returned.
+        let event = next();
+        panic!(
+            "`run_threads(2, 2, ..)` started no thread (then {event:?}): start `threads` \
+             threads with `thread::spawn`"
+        );
+    }
     match next() {
         Some(Event::FirstInLastPause) => {}
         Some(Event::Exited { pauses, .. }) => panic!(
