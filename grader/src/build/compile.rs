@@ -220,7 +220,10 @@ fn build_command(root: &Path, plan: &BuildPlan<'_>, target_dir: &Path) -> Comman
         // grading, whose evidence secret is new) optimised a little, not fully: loom's
         // engine and the facade, where a model spends its time, stay fully optimised.
         for lab in plan.labs {
-            command.args(["--config", &format!("profile.release.package.{lab}.opt-level=1")]);
+            command.args([
+                "--config",
+                &format!("profile.release.package.{lab}.opt-level=1"),
+            ]);
         }
     }
     confine(&mut command, plan.limits.memory_bytes);

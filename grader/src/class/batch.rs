@@ -349,8 +349,8 @@ pub fn grades_csv(labs: &[&Lab], class: &[(String, Report)]) -> Result<String> {
     Ok(String::from_utf8(csv.into_inner()?)?)
 }
 
-/// `tests.csv`: one row per student and failed test (student, lab, tier, test, points, most,
-/// the reason's first line), so a partly failed lab says which tests it lost and why.
+/// `failed-tests.csv`: one row per student and failed test (student, lab, tier, test, points,
+/// most, the reason's first line), so a partly failed lab says which tests it lost and why.
 pub fn failed_tests_csv(class: &[(String, Report)]) -> Result<String> {
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record(["student", "lab", "tier", "test", "points", "max", "reason"])?;
