@@ -339,6 +339,23 @@ mod tests {
     }
 
     #[test]
+    fn a_workspace_wrapped_in_one_folder_is_graded_from_inside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let wrapped = dir.path().join("alice/lab1-race/src");
+        fs::create_dir_all(&wrapped).unwrap();
+        fs::write(wrapped.join("lib.rs"), "pub fn f() {}").unwrap();
+        assert_eq!(
+            find_workspace(dir.path()).unwrap(),
+            dir.path().join("alice")
+        );
+        assert_eq!(
+            find_workspace(&dir.path().join("alice")).unwrap(),
+            dir.path().join("alice"),
+            "a lab folder at the top is the submission's root"
+        );
+    }
+
+    #[test]
     fn a_linked_lab_or_src_folder_is_not_collected() {
         let elsewhere = submission(b"pub fn elsewhere() {}");
         for linked in ["lab1-race", "lab1-race/src"] {
