@@ -18,14 +18,17 @@
 //! - `thread::spawn` counts each thread until it is joined, so a test can see a function
 //!   return before joining its threads, and a demo can see threads that never ran at the same
 //!   time (at most one unjoined at once).
+//! - A thread may start running at any moment after its `spawn`, as std allows: a test can
+//!   hold every thread its code starts at its start and let them go one at a time, in spawn
+//!   order (`probe::hold_starts`), so it chooses what each thread reads first.
 //!
 //! On real threads the facade also knows who waits for what, as Go's runtime does: each thread
 //! it started (and each thread that uses it), the wait each is asleep in (a lock, a condition
-//! variable, a join, or a spin on an atomic that keeps its value) at the caller's line, and
-//! the locks each holds. The moment every thread is asleep with none left to wake another,
-//! a test's own thread (or a demo's `main`) panics with a report that names each thread's
-//! wait, where, and what would end it: "deadlock: every thread is asleep, and none is left to
-//! wake another", then a line per thread. It never fires while a thread runs anywhere else
+//! variable, a join, a spin on an atomic that keeps its value, or a test's gate at its start)
+//! at the caller's line, and the locks each holds. The moment every thread is asleep with none
+//! left to wake another, a test's own thread (or a demo's `main`) panics with a report that
+//! names each thread's wait, where, and what would end it: "deadlock: every thread is asleep,
+//! and none is left to wake another", then a line per thread. It never fires while a thread runs anywhere else
 //! (computing, sleeping, in a wait with a timeout, in a channel) or a notification is still
 //! to be taken up. It sees only the threads that use the facade, so a thread that works with
 //! the facade's primitives must be started by `labkit::sync::thread` (every lab's tests do).
