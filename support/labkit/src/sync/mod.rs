@@ -28,10 +28,11 @@
 //! at the caller's line, and the locks each holds. The moment every thread is asleep with none
 //! left to wake another, a test's own thread (or a demo's `main`) panics with a report that
 //! names each thread's wait, where, and what would end it: "deadlock: every thread is asleep,
-//! and none is left to wake another", then a line per thread. It never fires while a thread runs anywhere else
-//! (computing, sleeping, in a wait with a timeout, in a channel) or a notification is still
-//! to be taken up. It sees only the threads that use the facade, so a thread that works with
-//! the facade's primitives must be started by `labkit::sync::thread` (every lab's tests do).
+//! and none is left to wake another", then a line per thread. It never fires while a thread
+//! runs anywhere else (computing, sleeping, in a wait with a timeout, in a channel) or a
+//! notification is still to be taken up. It sees only the threads that use the facade, so a
+//! thread that works with the facade's primitives must be started by `labkit::sync::thread`
+//! (every lab's tests do).
 //!
 //! Under loom, the facade adds what std has and loom lacks: `Condvar::wait_while` and
 //! `wait_timeout_while`, `thread::scope`, and std's own `Arc` (`Arc::into_inner`,
