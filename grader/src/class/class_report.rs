@@ -19,8 +19,8 @@
 //! [`batch`]: crate::class::batch
 
 mod reasons;
+mod stats;
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -29,9 +29,10 @@ use crate::class::batch::{REPORT_JSON, student_dir};
 use crate::intake::catalog::Tier;
 use crate::score::report::Report;
 use reasons::ReasonGroup;
-
-/// Score buckets of the distribution chart: 0-10 %, ..., 90-100 %.
-const BUCKETS: usize = 10;
+use stats::{
+    BUCKETS, LabMean, PassRate, Section, buckets, lab_mean, lab_names, pass_rate_sections, percent,
+    share,
+};
 
 /// How many failure reasons the reasons chart shows (the table below it shows them all).
 const TOP_REASONS: usize = 10;
@@ -169,37 +170,6 @@ fn count(n: usize, noun: &str) -> String {
     }
 }
 
-/// A report's total as a percentage of its maximum (0 when nothing could be earned).
-fn percent(report: &Report) -> f64 {
-    share(report.score, report.max_score)
-}
-
-/// `score` as a percentage of `max` (0 when `max` is 0).
-fn share(score: f64, max: f64) -> f64 {
-    if max > 0.0 { 100.0 * score / max } else { 0.0 }
-}
-
-/// The labs of the class, in the order they first appear.
-fn lab_names(class: &[(String, Report)]) -> Vec<&str> {
-    let mut labs: Vec<&str> = Vec::new();
-    for lab in class.iter().flat_map(|(_, report)| &report.labs) {
-        if !labs.contains(&lab.lab.as_str()) {
-            labs.push(&lab.lab);
-        }
-    }
-    labs
-}
-
-/// How many of `percents` fall in each of the [`BUCKETS`] (100 % in the last).
-fn buckets(percents: &[f64]) -> [usize; BUCKETS] {
-    let mut counts = [0; BUCKETS];
-    for &p in percents {
-        let bucket = ((p / (100.0 / BUCKETS as f64)) as usize).min(BUCKETS - 1);
-        counts[bucket] += 1;
-    }
-    counts
-}
-
 /// The score distribution as an SVG column chart: each column's count above it, its range of
 /// scores below.
 fn histogram(counts: &[usize; BUCKETS]) -> String {
@@ -242,24 +212,17 @@ fn lab_means(class: &[(String, Report)], labs: &[&str]) -> String {
          <th>mean points</th><th>mean score</th></tr></thead><tbody>\n",
     );
     for lab in labs {
-        let reports: Vec<_> = class
-            .iter()
-            .filter_map(|(_, report)| report.labs.iter().find(|l| l.lab == *lab))
-            .collect();
-        let n = reports.len() as f64;
-        let points = reports.iter().map(|l| l.score).sum::<f64>() / n;
-        let max = reports.iter().map(|l| l.max_score).sum::<f64>() / n;
-        let mean = reports
-            .iter()
-            .map(|l| share(l.score, l.max_score))
-            .sum::<f64>()
-            / n;
+        let LabMean {
+            students,
+            points,
+            max,
+            percent: mean,
+        } = lab_mean(class, lab);
         let _ = writeln!(
             table,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{points:.1} of {max}</td>\
+            "<tr><td>{}</td><td class=\"n\">{students}</td><td class=\"n\">{points:.1} of {max}</td>\
              <td class=\"{}\">{mean:.1} %</td></tr>",
             escape(lab),
-            reports.len(),
             heat_class(mean)
         );
     }
@@ -277,42 +240,20 @@ fn heat_class(percent: f64) -> String {
 /// One bar per test, in sections of a lab's tier (labs in course order, tiers in [`Tier`]
 /// order), the lowest pass rate first in each; each section headed by its pass rate.
 fn pass_rates(class: &[(String, Report)], labs: &[&str]) -> Vec<Row> {
-    // By lab, tier and label: the order first seen, passed, run.
-    let mut tests: BTreeMap<(usize, Tier, String), (usize, usize, usize)> = BTreeMap::new();
-    for lab in class.iter().flat_map(|(_, report)| &report.labs) {
-        let lab_index = labs.iter().position(|l| *l == lab.lab).unwrap_or(0);
-        for test in &lab.tests {
-            let label = format!("{}::{}", test.target, test.name);
-            let order = tests.len();
-            let entry = tests
-                .entry((lab_index, test.tier, label))
-                .or_insert((order, 0, 0));
-            entry.1 += usize::from(test.passed);
-            entry.2 += 1;
-        }
-    }
-    let mut tests: Vec<_> = tests.into_iter().collect();
-    tests.sort_by(|((lab_a, tier_a, _), a), ((lab_b, tier_b, _), b)| {
-        (lab_a, tier_a)
-            .cmp(&(lab_b, tier_b))
-            .then_with(|| (a.1 * b.2).cmp(&(b.1 * a.2)))
-            .then_with(|| a.0.cmp(&b.0))
-    });
     let mut rows = Vec::new();
-    for section in tests.chunk_by(|(a, _), (b, _)| (a.0, a.1) == (b.0, b.1)) {
-        let (lab, tier) = (labs[section[0].0.0], section[0].0.1);
-        let passed: usize = section.iter().map(|(_, (_, passed, _))| passed).sum();
-        let run: usize = section.iter().map(|(_, (_, _, run))| run).sum();
+    for Section { lab, tier, tests } in pass_rate_sections(class, labs) {
+        let passed: usize = tests.iter().map(|test| test.passed).sum();
+        let run: usize = tests.iter().map(|test| test.run).sum();
         rows.push(Row::Heading(format!(
             "{lab} · {tier}: {}, {:.0} % of runs passed",
-            count(section.len(), "test"),
+            count(tests.len(), "test"),
             share(passed as f64, run as f64)
         )));
-        for ((_, _, label), (_, passed, run)) in section {
+        for PassRate { label, passed, run } in tests {
             rows.push(Row::Bar(Bar {
-                label: label.clone(),
-                value: *passed as f64,
-                max: *run as f64,
+                label,
+                value: passed as f64,
+                max: run as f64,
                 text: format!("{passed}/{run}"),
                 tier: Some(tier),
                 more: None,
