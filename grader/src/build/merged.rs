@@ -22,15 +22,14 @@ pub const TARGET: &str = "graded";
 /// The generated root's file, in the lab's folder.
 pub const ROOT: &str = "graded.rs";
 
-/// The section the scratch workspace appends to a lab's manifest: the generated root as a
-/// test target that `cargo test` never runs on its own.
-pub const MANIFEST_SECTION: &str = "
-# Added by the grader: every real-thread test file of the lab, as one test executable.
-[[test]]
-name = \"graded\"
-path = \"graded.rs\"
-test = false
-";
+/// The section the scratch workspace appends to a lab's manifest: the generated [`ROOT`] as
+/// the test target [`TARGET`], which `cargo test` never runs on its own.
+pub fn manifest_section() -> String {
+    format!(
+        "\n# Added by the grader: every real-thread test file of the lab, as one test \
+         executable.\n[[test]]\nname = \"{TARGET}\"\npath = \"{ROOT}\"\ntest = false\n"
+    )
+}
 
 /// The generated crate root over the real-thread `files` of the lab in `lab_dir`: a module
 /// per file, named after its target. An error if a target's name cannot name a module.

@@ -97,7 +97,7 @@ fn overlay(
     );
     let manifest = Path::new(lab).join("Cargo.toml");
     match wanted.get_mut(&manifest) {
-        Some(Wanted::File(bytes)) => bytes.extend_from_slice(merged::MANIFEST_SECTION.as_bytes()),
+        Some(Wanted::File(bytes)) => bytes.extend_from_slice(merged::manifest_section().as_bytes()),
         _ => anyhow::bail!("the pristine lab {lab} has no Cargo.toml"),
     }
     Ok(())
@@ -232,7 +232,10 @@ mod tests {
         let root_file = fs::read_to_string(root.join("lab").join(merged::ROOT)).unwrap();
         assert!(root_file.contains("mod visible;"), "{root_file}");
         let manifest = fs::read_to_string(root.join("lab/Cargo.toml")).unwrap();
-        assert!(manifest.ends_with(merged::MANIFEST_SECTION), "{manifest}");
+        assert!(
+            manifest.ends_with(&merged::manifest_section()),
+            "{manifest}"
+        );
         let merged_root = format!("lab/{}", merged::ROOT);
         let unchanged = [
             "support/kit/src/lib.rs",

@@ -284,9 +284,11 @@ impl Batch<'_> {
     fn pristine_digest(&self) -> Result<String> {
         let mut hash = Sha256::new();
         let parts = self.labs.iter().map(|lab| lab.name);
-        let parts: Vec<&str> = parts.chain(KIT_CRATES.iter().copied()).collect();
+        let parts: Vec<&str> = parts
+            .chain(KIT_CRATES.iter().copied())
+            .chain(["Cargo.lock"])
+            .collect();
         tree::digest(&self.grader.pristine, &parts, &mut hash)?;
-        tree::digest(&self.grader.pristine, &["Cargo.lock"], &mut hash)?;
         Ok(format!("{:x}", hash.finalize()))
     }
 }

@@ -510,7 +510,7 @@ mod tests {
     use crate::score::report::{LabReport, TestReport};
 
     /// A test of `tier` called `name`, worth 1 point, failed with `reason` unless it is empty.
-    fn test(tier: Tier, name: &str, reason: &str) -> TestReport {
+    pub(super) fn test(tier: Tier, name: &str, reason: &str) -> TestReport {
         let passed = reason.is_empty();
         TestReport {
             tier,
@@ -526,7 +526,7 @@ mod tests {
     }
 
     /// A report of one lab per `(lab, tests)`.
-    fn report(labs: Vec<(&str, Vec<TestReport>)>) -> Report {
+    pub(super) fn report(labs: Vec<(&str, Vec<TestReport>)>) -> Report {
         let labs = labs
             .into_iter()
             .map(|(lab, tests)| LabReport {

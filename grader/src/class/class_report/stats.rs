@@ -140,32 +140,24 @@ pub(super) fn pass_rate_sections<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::{report, test};
     use super::*;
-    use crate::score::report::{LabReport, TestReport};
 
-    /// A report of one lab, `lab`, whose tests `(tier, name, passed)` are worth a point each.
-    fn report(lab: &str, tests: &[(Tier, &str, bool)]) -> Report {
-        let tests: Vec<TestReport> = tests
+    /// One student's lab and its tests `(tier, name, passed)`.
+    type Student<'a> = (&'a str, &'a [(Tier, &'a str, bool)]);
+
+    /// A class of one lab per student.
+    fn class(students: &[Student<'_>]) -> Vec<(String, Report)> {
+        students
             .iter()
-            .map(|&(tier, name, passed)| TestReport {
-                tier,
-                target: tier.to_string(),
-                name: name.into(),
-                passed,
-                score: if passed { 1.0 } else { 0.0 },
-                max_score: 1.0,
-                reason: String::new(),
-                failure: None,
-                output: String::new(),
+            .map(|(lab, tests)| {
+                let tests = tests
+                    .iter()
+                    .map(|&(tier, name, passed)| test(tier, name, if passed { "" } else { "no" }))
+                    .collect();
+                (String::from("x"), report(vec![(lab, tests)]))
             })
-            .collect();
-        let lab = LabReport {
-            lab: lab.into(),
-            score: tests.iter().map(|t| t.score).sum(),
-            max_score: tests.len() as f64,
-            tests,
-        };
-        Report::new("x", vec![lab])
+            .collect()
     }
 
     #[test]
@@ -180,20 +172,11 @@ mod tests {
 
     #[test]
     fn a_labs_means_count_only_the_students_graded_on_it() {
-        let class = vec![
-            (
-                "a".into(),
-                report("lab1-race", &[(Tier::Visible, "t", true)]),
-            ),
-            (
-                "b".into(),
-                report("lab1-race", &[(Tier::Visible, "t", false)]),
-            ),
-            (
-                "c".into(),
-                report("lab1-lock", &[(Tier::Visible, "u", true)]),
-            ),
-        ];
+        let class = class(&[
+            ("lab1-race", &[(Tier::Visible, "t", true)]),
+            ("lab1-race", &[(Tier::Visible, "t", false)]),
+            ("lab1-lock", &[(Tier::Visible, "u", true)]),
+        ]);
         assert_eq!(lab_names(&class), ["lab1-race", "lab1-lock"]);
         assert_eq!(
             lab_mean(&class, "lab1-race"),
@@ -208,30 +191,24 @@ mod tests {
 
     #[test]
     fn pass_rates_come_in_sections_of_lab_and_tier_the_lowest_first() {
-        let class = vec![
+        let class = class(&[
             (
-                "a".into(),
-                report(
-                    "lab1-race",
-                    &[
-                        (Tier::Hidden, "h", true),
-                        (Tier::Visible, "easy", true),
-                        (Tier::Visible, "hard", false),
-                    ],
-                ),
+                "lab1-race",
+                &[
+                    (Tier::Hidden, "h", true),
+                    (Tier::Visible, "easy", true),
+                    (Tier::Visible, "hard", false),
+                ],
             ),
             (
-                "b".into(),
-                report(
-                    "lab1-race",
-                    &[
-                        (Tier::Hidden, "h", false),
-                        (Tier::Visible, "easy", true),
-                        (Tier::Visible, "hard", true),
-                    ],
-                ),
+                "lab1-race",
+                &[
+                    (Tier::Hidden, "h", false),
+                    (Tier::Visible, "easy", true),
+                    (Tier::Visible, "hard", true),
+                ],
             ),
-        ];
+        ]);
         let sections = pass_rate_sections(&class, &lab_names(&class));
         let seen: Vec<(Tier, Vec<(&str, usize)>)> = sections
             .iter()
