@@ -2,11 +2,14 @@
 //!
 //! Before a lab is built, every test function in its test files gets one statement added at
 //! the very end of its body: print `<secret> passed <test>` on stdout. The secret is fresh for
-//! every grading run and exists only in the rewritten test sources, which student code cannot
-//! read (the policy forbids files, the environment and `include!`-family macros). A test whose
-//! body returned normally prints it; one that panicked, aborted, exited, hung or was killed
-//! does not; and nothing student code prints can forge it. The statement is inserted on the
-//! body's last line, so line numbers in panic messages stay those of the pristine file.
+//! every grading run; the test process finds it in its environment, under [`VARIABLE`], which
+//! student code cannot read (the policy forbids the environment, files, processes, raw memory
+//! and the `env!` family of macros). A test whose body returned normally prints it; one that
+//! panicked, aborted, exited, hung or was killed does not; and nothing student code prints can
+//! forge it. The statement is inserted on the body's last line, so line numbers in panic
+//! messages stay those of the pristine file. The secret is never compiled in: the rewritten
+//! tests are the same in every grading, and cargo rebuilds a test crate only when the
+//! student's code changed.
 
 use anyhow::{Context, Result};
 use proc_macro2::LineColumn;
@@ -16,6 +19,9 @@ use crate::intake::catalog::is_test;
 
 /// The name of the function the rewritten tests call.
 const REPORTER: &str = "__grader_evidence";
+
+/// The environment variable that holds a grading run's secret in each test process it runs.
+pub const VARIABLE: &str = "GRADER_EVIDENCE_SECRET";
 
 /// A fresh random secret for one grading run.
 pub fn new_secret() -> String {
@@ -50,8 +56,9 @@ pub fn without_evidence(output: &str, secret: &str) -> String {
     kept.replace(secret, "<secret>")
 }
 
-/// `source` with every top-level test function reporting `secret` at the end of its body.
-pub fn inject(source: &str, secret: &str) -> Result<String> {
+/// `source` with every top-level test function reporting, at the end of its body, the secret
+/// its process finds under [`VARIABLE`] (nothing when the variable is not set).
+pub fn inject(source: &str) -> Result<String> {
     let file = syn::parse_file(source).context("cannot parse the test file")?;
     let mut insertions = Vec::new();
     for item in &file.items {
@@ -77,10 +84,13 @@ pub fn inject(source: &str, secret: &str) -> Result<String> {
     }
     rewritten.push_str(&format!(
         "\n#[doc(hidden)]\n#[allow(dead_code)]\nfn {REPORTER}(test: &str) {{\n    \
-         use std::io::Write as _;\n    let mut out = std::io::stdout().lock();\n    \
-         let _ = writeln!(out, \"\\n{{}}\", {marker:?}.replace(\"{{TEST}}\", test));\n    \
+         use std::io::Write as _;\n    \
+         let Some(secret) = std::env::var_os({VARIABLE:?}) else {{ return }};\n    \
+         let mut out = std::io::stdout().lock();\n    \
+         let _ = writeln!(out, \"\\n{{}}\", {marker:?}.replace(\"{{SECRET}}\", \
+         &secret.to_string_lossy()).replace(\"{{TEST}}\", test));\n    \
          let _ = out.flush();\n}}\n",
-        marker = marker(secret, "{TEST}"),
+        marker = marker("{SECRET}", "{TEST}"),
     ));
     Ok(rewritten)
 }
@@ -127,14 +137,15 @@ mod tests {
     #[test]
     fn a_test_body_reports_at_its_end_on_its_last_line() {
         let source = "#[test]\nfn adds() {\n    assert_eq!(1 + 1, 2)\n}\n\nfn helper() {}\n";
-        let rewritten = inject(source, "s3cret").unwrap();
+        let rewritten = inject(source).unwrap();
         let lines: Vec<&str> = rewritten.lines().collect();
         assert_eq!(lines[3], ";__grader_evidence(\"adds\");}");
         assert_eq!(
             lines[5], "fn helper() {}",
             "non-test functions are left alone"
         );
-        assert!(rewritten.contains("s3cret passed {TEST}"));
+        assert!(rewritten.contains("{SECRET} passed {TEST}"));
+        assert!(rewritten.contains(&format!("std::env::var_os({VARIABLE:?})")));
         syn::parse_file(&rewritten).expect("the rewritten file still parses");
     }
 
@@ -150,7 +161,7 @@ mod tests {
     #[test]
     fn a_semicolon_is_added_only_where_one_is_missing() {
         let source = "#[test]\nfn a() {\n    f();\n}\n#[test]\nfn b() {\n    for _ in 0..1 {}\n}\n";
-        let rewritten = inject(source, "s").unwrap();
+        let rewritten = inject(source).unwrap();
         assert!(
             rewritten.contains("    f();\n__grader_evidence(\"a\");}"),
             "{rewritten}"
@@ -172,6 +183,6 @@ mod tests {
     #[test]
     fn files_without_tests_are_unchanged() {
         let source = "#![cfg(loom)]\nfn helper() {}\n";
-        assert_eq!(inject(source, "s").unwrap(), source);
+        assert_eq!(inject(source).unwrap(), source);
     }
 }

@@ -303,7 +303,7 @@ impl Grader {
         } else {
             let secret = new_secret();
             let binaries = self.temp_folder("runs")?;
-            let mut runnable = self.build(&to_build, &secret, binaries.path(), &mut outcomes)?;
+            let mut runnable = self.build(&to_build, binaries.path(), &mut outcomes)?;
             if self.paced && !runnable.is_empty() {
                 let run: Vec<&Lab> = to_build
                     .iter()
@@ -334,13 +334,12 @@ impl Grader {
         Ok(graded)
     }
 
-    /// Builds the `accepted` labs with their tests reporting `secret`, once per profile,
+    /// Builds the `accepted` labs with their tests reporting evidence, once per profile,
     /// copying the executables into `binaries`. Returns the tests to run; the tests of a lab
     /// that does not compile go straight to `outcomes`, failed with the compiler's error.
     fn build(
         &self,
         accepted: &[Accepted<'_>],
-        secret: &str,
         binaries: &Path,
         outcomes: &mut [Vec<TestOutcome>],
     ) -> Result<Vec<Runnable>> {
@@ -349,7 +348,7 @@ impl Grader {
             .iter()
             .map(|lab| (lab.lab.name, &lab.sources))
             .collect();
-        scratch::prepare(&self.pristine, workspace.root(), &overlays, secret)?;
+        scratch::prepare(&self.pristine, workspace.root(), &overlays)?;
         let mut runnable = Vec::new();
         for (profile, limits) in [
             (Profile::Threads, self.limits),

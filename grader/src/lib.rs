@@ -10,8 +10,8 @@
 //!    ([`intake::collect`]), and what no lab needs and a cheat would, refused
 //!    ([`intake::policy`]).
 //! 2. [`build`]: a scratch copy of the pristine workspace with the student's files laid over
-//!    it ([`build::scratch`]), every test body rewritten to report, as its last act, a secret
-//!    that student code cannot know ([`evidence`]), each lab's real-thread test files as one
+//!    it ([`build::scratch`]), every test body rewritten to report, as its last act, the
+//!    secret its process is given, which student code cannot know ([`evidence`]), each lab's real-thread test files as one
 //!    test executable ([`build::merged`]), and the test binaries built, all labs in one build
 //!    per profile ([`build::compile`]).
 //! 3. [`execute`]: each test in its own confined process ([`execute::run`]), judged on

@@ -217,7 +217,7 @@ fn build_command(root: &Path, plan: &BuildPlan<'_>, target_dir: &Path) -> Comman
         // in the student's files only, and rebuild in a fraction of the time.
         command.args(["--release", "--config", "profile.release.incremental=true"]);
         // The lab crates (the student's code and the models, compiled again for every
-        // grading, whose evidence secret is new) optimised a little, not fully: loom's
+        // submission) optimised a little, not fully: loom's
         // engine and the facade, where a model spends its time, stay fully optimised.
         for lab in plan.labs {
             command.args([

@@ -3,8 +3,8 @@
 //! Every real-thread test file of a lab (visible, hidden and stress: each its own cargo test
 //! target in the pristine workspace) becomes a module of one generated crate root in the
 //! scratch workspace, `<lab>/graded.rs`, built as the test target [`TARGET`]: one crate to
-//! compile and one executable to link per lab instead of one per file, and grading a
-//! submission compiles every test crate anew (the evidence secret is new each time). Each file
+//! compile and one executable to link per lab instead of one per file, and a new submission
+//! compiles every test crate again (its lab crate changed). Each file
 //! is a module named after its target (`visible`, `hidden`, ...), loaded by its own path, so
 //! its own `mod` declarations, line numbers and file names in panic messages stay those of the
 //! pristine file; libtest then knows a test as `<target>::<name>`. The loom models keep their

@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::evidence::{has_evidence, without_evidence};
+use crate::evidence::{self, has_evidence, without_evidence};
 use crate::execute::interleaving;
 use crate::execute::outcome::{Failure, Panic, TestOutcome};
 use crate::execute::run::{Finished, Limits, run_test};
 use crate::intake::catalog::{TestId, Tier};
 
-/// Runs one test, known as `name` in `executable`, and judges it on evidence: it passes only
-/// if its process exited successfully, before its timeout, with this run's evidence line for
-/// it on stdout. Returns the outcome and how long the process ran.
+/// Runs one test, known as `name` in `executable`, with this run's `secret` in its
+/// environment, and judges it on evidence: it passes only if its process exited successfully,
+/// before its timeout, with the evidence line for it on stdout. Returns the outcome and how long the process ran.
 pub fn judge(
     test: &TestId,
     executable: &Path,
@@ -23,7 +23,7 @@ pub fn judge(
     secret: &str,
     limits: Limits,
 ) -> Result<(TestOutcome, Duration)> {
-    let finished = run_test(executable, name, limits, &[])?;
+    let finished = run_test(executable, name, limits, &[(evidence::VARIABLE, secret)])?;
     let elapsed = finished.elapsed;
     let output = without_evidence(&format!("{}{}", finished.stdout, finished.stderr), secret);
     let evidence = has_evidence(&finished.stdout, secret, &test.name);
