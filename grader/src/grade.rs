@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
@@ -20,6 +20,7 @@ use tempfile::TempDir;
 
 use crate::build::compile::{Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests};
 use crate::build::{merged, scratch};
+use crate::cores::Cores;
 use crate::evidence::new_secret;
 use crate::execute::judge::judge;
 use crate::execute::outcome::{Failure, TestOutcome, all_failed};
@@ -60,8 +61,10 @@ pub struct Grader {
     /// Told, in a short line, each stage of grading a submission as it starts (building,
     /// running), so that a long grading is not silent; `None` for silence.
     pub on_stage: Option<fn(&str)>,
-    /// How many test processes run at once.
-    pub jobs: usize,
+    /// The cores that builds and test processes take turns on: a build takes them all, a
+    /// test one, and as many tests run at once as there are cores. Shared by every clone
+    /// of the grader, so that gradings side by side (a class) do not crowd the machine.
+    pub cores: Arc<Cores>,
 }
 
 /// The time one lab's stress tier may take in all, by default.
@@ -118,7 +121,7 @@ struct Runnable {
 
 impl Grader {
     /// A grader over the `pristine` workspace, caching builds in `cache`, giving each test
-    /// `timeout` (each loom model four times as long), running `jobs` test processes at once,
+    /// `timeout` (each loom model four times as long), on `jobs` [`Cores`],
     /// with the other limits at their defaults and no stage reports.
     pub fn new(pristine: PathBuf, cache: PathBuf, timeout: Duration, jobs: usize) -> Self {
         let limits = Limits {
@@ -137,7 +140,7 @@ impl Grader {
             stress_budget: STRESS_BUDGET,
             paced: false,
             on_stage: None,
-            jobs,
+            cores: Arc::new(Cores::new(jobs)),
         }
     }
 
@@ -317,7 +320,7 @@ impl Grader {
                 self.stage(&format!(
                     "running {} tests, {} at a time",
                     runnable.len(),
-                    self.jobs
+                    self.cores.total()
                 ));
                 let mut run = untimed.clone();
                 for (lab, outcome, elapsed) in self.run_all(runnable.clone(), &secret)? {
@@ -413,7 +416,9 @@ impl Grader {
             profile,
             limits: self.build_limits,
         };
+        let held = self.cores.take_all();
         let mut builds = build_tests(workspace, plan, &self.cache, binaries)?;
+        drop(held);
         Ok(accepted
             .iter()
             .zip(tests)
@@ -491,13 +496,14 @@ impl Grader {
         let next = Mutex::new(tests.iter());
         let outcomes = Mutex::new(Vec::new());
         std::thread::scope(|scope| -> Result<()> {
-            let workers: Vec<_> = (0..self.jobs.max(1))
+            let workers: Vec<_> = (0..self.cores.total())
                 .map(|_| {
                     scope.spawn(|| -> Result<()> {
                         loop {
                             let Some(runnable) = next.lock().expect("queue lock").next() else {
                                 return Ok(());
                             };
+                            let core = self.cores.take(1);
                             let (outcome, elapsed) = judge(
                                 &runnable.test,
                                 &runnable.executable,
@@ -505,6 +511,7 @@ impl Grader {
                                 secret,
                                 runnable.limits,
                             )?;
+                            drop(core);
                             outcomes.lock().expect("outcomes lock").push((
                                 runnable.lab,
                                 outcome,

@@ -1,9 +1,9 @@
 //! The grader of the concurrency labs.
 //!
 //! Grading is a pipeline, and the folders of `src/` are its stages, in order. Each stage uses
-//! only the stages before it, and the two modules below them all: the [`evidence`] text that
-//! the build writes into every test and the judge reads back, and the [`confinement`] of
-//! every process started (cargo's builds, each test).
+//! only the stages before it, and the modules below them all: the [`evidence`] text that the
+//! build writes into every test and the judge reads back, the [`confinement`] of every process
+//! started (cargo's builds, each test), and the [`cores`] that builds and tests take turns on.
 //! 1. [`intake`]: what the grader knows and what was handed in: the labs and their expected
 //!    tests ([`intake::catalog`]), the one folder walker ([`intake::tree`]), a zip unpacked
 //!    ([`intake::unzip`]), the workspace found and each lab's student files taken
@@ -31,6 +31,7 @@
 //! progress display.
 
 pub mod confinement;
+pub mod cores;
 pub mod evidence;
 
 /// Stage 1: the labs, the folders handed in, and the student files taken from them.

@@ -238,10 +238,10 @@ fn batch_command(pristine: &Path, cache: Option<PathBuf>, args: BatchArgs) -> Re
     let rubric_text = fs::read_to_string(&rubric_path)
         .with_context(|| format!("cannot read the rubric {}", rubric_path.display()))?;
     let rubric = load_rubric(pristine, &rubric_path)?;
-    let test_jobs = (default_jobs() / jobs.max(1)).max(1);
+    // Students graded side by side share the machine's cores (see `grader::cores`).
     let grader = Grader {
         paced: true,
-        ..grader(pristine, cache, timeout, test_jobs)?
+        ..grader(pristine, cache, timeout, default_jobs())?
     };
     let labs = chosen_labs(&labs);
     fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
