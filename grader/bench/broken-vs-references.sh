@@ -17,7 +17,7 @@ kept=$(mktemp -d)
 trap 'rm -rf "$kept"' EXIT
 echo "writing the broken submission from the corpus ($fixtures)..."
 CORPUS_KEEP="$kept" CORPUS_GRADINGS=1 CORPUS_ONLY="$fixtures" \
-    cargo test -q -p grader --test corpus every_fixture_is_graded_exactly >/dev/null 2>&1 || true
+    cargo test -q -p grader --test corpus >/dev/null 2>&1 || true
 broken="$kept/${fixtures//,/+}"
 [ -d "$broken" ] || { echo "the corpus wrote no $broken" >&2; exit 1; }
 

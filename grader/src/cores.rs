@@ -1,34 +1,39 @@
-//! The cores a grader may keep busy, shared by every grading it runs at once.
+//! The cores a grader keeps busy, shared by every grading it runs at once.
 //!
-//! A build takes them all (cargo keeps as many compilers busy as there are cores), a test
-//! process one. Gradings that run side by side (a class, `-j 2`) then take turns instead of
-//! crowding the machine: a build beside two tests on two cores makes every one of them slower,
-//! and spinning tests burn the time they wait for a core. Turns are first come, first served,
-//! so a build waiting for every core is not starved by a stream of tests.
+//! Tests take one core each, and no more tests run at once than there are cores. While a
+//! build is under way no new test starts: cargo keeps a compiler busy on every core, and a
+//! build beside tests makes both slower (spinning tests burn the time they wait for a core).
+//! A build never waits for tests, so a test that hangs until its timeout holds up no build.
+//! Gradings side by side (a class, `-j 2`) thus take turns: one builds while the other's
+//! running tests end.
 
 use std::sync::{Condvar, Mutex, MutexGuard};
 
-/// A count of cores, handed out in turns.
+/// A count of cores, and whether a build is under way.
 #[derive(Debug)]
 pub struct Cores {
     total: usize,
-    state: Mutex<Turns>,
+    state: Mutex<State>,
     changed: Condvar,
 }
 
-/// Who is served next, and how many cores are free.
+/// How many cores are free, and how many builds are under way.
 #[derive(Debug)]
-struct Turns {
+struct State {
     free: usize,
-    next_ticket: u64,
-    serving: u64,
+    building: usize,
 }
 
-/// Cores taken from [`Cores`]; given back when dropped.
+/// A core held by a test; given back when dropped.
 #[derive(Debug)]
-pub struct Held<'a> {
+pub struct TestCore<'a> {
     cores: &'a Cores,
-    count: usize,
+}
+
+/// A build under way; ended when dropped.
+#[derive(Debug)]
+pub struct Building<'a> {
+    cores: &'a Cores,
 }
 
 impl Cores {
@@ -37,54 +42,61 @@ impl Cores {
         let total = total.max(1);
         Self {
             total,
-            state: Mutex::new(Turns {
+            state: Mutex::new(State {
                 free: total,
-                next_ticket: 0,
-                serving: 0,
+                building: 0,
             }),
             changed: Condvar::new(),
         }
     }
 
-    /// How many cores there are.
+    /// How many cores there are: the most tests that run at once.
     pub fn total(&self) -> usize {
         self.total
     }
 
-    /// Waits for this caller's turn and for `wanted` cores (at least one, at most
-    /// [`total`](Self::total)) to be free, then holds them.
-    pub fn take(&self, wanted: usize) -> Held<'_> {
-        let count = wanted.clamp(1, self.total);
-        let mut turns = self.turns();
-        let ticket = turns.next_ticket;
-        turns.next_ticket += 1;
-        while turns.serving != ticket || turns.free < count {
-            turns = self
+    /// Marks a build under way until the guard is dropped. Never waits.
+    pub fn build(&self) -> Building<'_> {
+        self.state().building += 1;
+        Building { cores: self }
+    }
+
+    /// Waits until no build is under way and a core is free, then holds the core.
+    pub fn test(&self) -> TestCore<'_> {
+        let mut state = self.state();
+        while !state.may_start_a_test() {
+            state = self
                 .changed
-                .wait(turns)
+                .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
         }
-        turns.free -= count;
-        turns.serving += 1;
-        self.changed.notify_all();
-        Held { cores: self, count }
+        state.free -= 1;
+        TestCore { cores: self }
     }
 
-    /// Holds every core.
-    pub fn take_all(&self) -> Held<'_> {
-        self.take(self.total)
-    }
-
-    fn turns(&self) -> MutexGuard<'_, Turns> {
+    fn state(&self) -> MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-impl Drop for Held<'_> {
+impl State {
+    fn may_start_a_test(&self) -> bool {
+        self.building == 0 && self.free > 0
+    }
+}
+
+impl Drop for TestCore<'_> {
     fn drop(&mut self) {
-        self.cores.turns().free += self.count;
+        self.cores.state().free += 1;
+        self.cores.changed.notify_all();
+    }
+}
+
+impl Drop for Building<'_> {
+    fn drop(&mut self) {
+        self.cores.state().building -= 1;
         self.cores.changed.notify_all();
     }
 }
@@ -92,49 +104,31 @@ impl Drop for Held<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc;
-    use std::thread;
 
     #[test]
-    fn a_caller_waiting_for_every_core_is_served_before_later_callers() {
+    fn no_test_starts_while_a_build_is_under_way_and_a_build_never_waits() {
         let cores = Cores::new(2);
-        let first = cores.take(1);
-        let (order, seen) = mpsc::channel();
-        thread::scope(|scope| {
-            let all = order.clone();
-            let cores = &cores;
-            scope.spawn(move || {
-                let _all = cores.take_all();
-                all.send("all").unwrap();
-            });
-            // The build's ticket is taken before the test's: wait until it is.
-            while cores.turns().next_ticket < 2 {
-                thread::yield_now();
-            }
-            let one = order.clone();
-            scope.spawn(move || {
-                let _one = cores.take(1);
-                one.send("one").unwrap();
-            });
-            while cores.turns().next_ticket < 3 {
-                thread::yield_now();
-            }
-            assert!(
-                seen.try_recv().is_err(),
-                "no one is served while a core is held"
-            );
-            drop(first);
-        });
-        let served: Vec<&str> = seen.try_iter().collect();
-        assert_eq!(served, ["all", "one"]);
+        let (first, second) = (cores.test(), cores.test());
+        let building = cores.build();
+        drop(first);
+        assert!(
+            !cores.state().may_start_a_test(),
+            "a core is free, but a build is under way"
+        );
+        drop(building);
+        assert!(cores.state().may_start_a_test());
+        drop(second);
     }
 
     #[test]
-    fn requests_are_clamped_to_what_there_is() {
+    fn no_more_tests_run_at_once_than_there_are_cores() {
         let cores = Cores::new(2);
-        let held = cores.take(5);
-        assert_eq!(held.count, 2);
-        drop(held);
-        assert_eq!(cores.take(0).count, 1);
+        let (first, second) = (cores.test(), cores.test());
+        assert_eq!(cores.state().free, 0);
+        drop(first);
+        let third = cores.test();
+        assert_eq!(cores.state().free, 0);
+        drop((second, third));
+        assert_eq!(cores.state().free, 2);
     }
 }

@@ -61,9 +61,10 @@ pub struct Grader {
     /// Told, in a short line, each stage of grading a submission as it starts (building,
     /// running), so that a long grading is not silent; `None` for silence.
     pub on_stage: Option<fn(&str)>,
-    /// The cores that builds and test processes take turns on: a build takes them all, a
-    /// test one, and as many tests run at once as there are cores. Shared by every clone
-    /// of the grader, so that gradings side by side (a class) do not crowd the machine.
+    /// The cores that builds and test processes take turns on: a test takes one, no test
+    /// starts during a build, and as many tests run at once as there are cores. Shared by
+    /// every clone of the grader, so that gradings side by side (a class) do not crowd the
+    /// machine.
     pub cores: Arc<Cores>,
 }
 
@@ -416,9 +417,9 @@ impl Grader {
             profile,
             limits: self.build_limits,
         };
-        let held = self.cores.take_all();
+        let building = self.cores.build();
         let mut builds = build_tests(workspace, plan, &self.cache, binaries)?;
-        drop(held);
+        drop(building);
         Ok(accepted
             .iter()
             .zip(tests)
@@ -503,7 +504,7 @@ impl Grader {
                             let Some(runnable) = next.lock().expect("queue lock").next() else {
                                 return Ok(());
                             };
-                            let core = self.cores.take(1);
+                            let core = self.cores.test();
                             let (outcome, elapsed) = judge(
                                 &runnable.test,
                                 &runnable.executable,

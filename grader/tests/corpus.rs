@@ -15,7 +15,10 @@
 //! hold them, files and links the harness makes itself. For each lab it names the tiers graded,
 //! exactly which tests fail, the score, and text that every failure's reason contains.
 //!
-//! [`every_fixture_is_graded_exactly`] grades every fixture and proves that:
+//! Each fixture is a test of its own (the harness is `libtest-mimic`'s), named by its id, of
+//! kind `hostile` or `fair`: `cargo test -p grader --test corpus -- --exact deadlock` grades
+//! one. The fixtures chosen are graded in the background as soon as the harness starts, and
+//! each test waits for its own. Each proves that:
 //! - exactly the listed tests fail and each lab scores exactly its points under
 //!   `grader/rubric.toml`, so no fixture earns a point it should not;
 //! - every failure has a reason, and it contains the fixture's expected text;
@@ -29,15 +32,15 @@
 //! per profile, as a real submission of several labs is; each fixture keeps to its own labs.
 //! Two rounds are graded at once ([`ROUNDS_AT_ONCE`]): one builds while the other's tests run,
 //! so the fair corpus is also graded on a busy machine.
-//! It collects every mismatch and fails once, listing them all. A fixture whose expectation the
+//! A fixture's mismatches are its own test's failure, all listed. A fixture whose expectation the
 //! grader does not meet yet (a defect found by the corpus) is marked `# SHOULD:` in the corpus
 //! file, with what the grader gives today, and fails until the grader is fixed. The cheap
 //! checks of the corpus itself (well formed, edits that apply, scores that agree with the
 //! failures) and of the grader README's table of attacks, which is generated from the corpus,
 //! are tests of their own.
 //!
-//! While calibrating a fixture, grade only some with
-//! `CORPUS_ONLY=deadlock,memory-bomb cargo test -p grader --test corpus -- --nocapture`, and
+//! While calibrating fixtures, grade several with
+//! `CORPUS_ONLY=deadlock,memory-bomb cargo test -p grader --test corpus`, and
 //! keep the submissions graded with `CORPUS_KEEP=DIR` (one folder per round, named by its
 //! fixtures' ids joined by `+`).
 
@@ -48,8 +51,9 @@ use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -61,6 +65,7 @@ use grader::intake::catalog::{Lab, TestId, Tier, expected_tests, lab};
 use grader::intake::collect::collect;
 use grader::score::report::LabReport;
 use grader::score::rubric::Rubric;
+use libtest_mimic::{Arguments, Failed, Trial};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
@@ -1021,120 +1026,180 @@ fn graded_round(round: &[&Fixture], grader: &Grader, rubric: &Rubric) -> Verdict
     })
 }
 
-#[test]
-fn every_fixture_is_graded_exactly() {
-    let corpora =
-        load().unwrap_or_else(|error| panic!("the corpus is not well formed:\n{error:#}"));
-    let every: Vec<&Fixture> = corpora.hostile.iter().chain(&corpora.fair).collect();
-    let only: Option<BTreeSet<String>> = std::env::var("CORPUS_ONLY")
-        .ok()
-        .map(|ids| ids.split(',').map(|id| id.trim().to_owned()).collect());
-    if let Some(only) = &only {
-        let unknown: Vec<&String> = only
-            .iter()
-            .filter(|id| !every.iter().any(|f| &f.id == *id))
-            .collect();
-        assert!(
-            unknown.is_empty(),
-            "CORPUS_ONLY names unknown fixtures: {unknown:?}"
-        );
+/// What grading found of one fixture: its differences from the corpus (none: graded
+/// exactly), and the timeline it asks to be checked, if any.
+#[derive(Debug, Default)]
+struct Found {
+    mismatches: Vec<String>,
+    timeline: Option<String>,
+}
+
+/// Each fixture's [`Found`], by id, as its round is graded.
+#[derive(Default)]
+struct Findings {
+    found: Mutex<BTreeMap<String, Found>>,
+    added: Condvar,
+}
+
+impl Findings {
+    fn add(&self, id: &str, found: Found) {
+        self.found.lock().unwrap().insert(id.to_owned(), found);
+        self.added.notify_all();
     }
+
+    /// Waits until the fixture `id` is graded, and takes what was found.
+    fn take(&self, id: &str) -> Found {
+        let mut found = self.found.lock().unwrap();
+        loop {
+            if let Some(mine) = found.remove(id) {
+                return mine;
+            }
+            found = self.added.wait(found).unwrap();
+        }
+    }
+}
+
+/// Grades `chosen` in rounds, [`ROUNDS_AT_ONCE`] at a time, telling `findings` each fixture's
+/// [`Found`] as its round ends. After a round that ran out of time (its grading may still hold
+/// the build workspace, and would hold up every round after it), the rounds left are not
+/// graded, and their fixtures say so.
+fn grade_corpus(chosen: &[&Fixture], findings: &Findings) {
     if Path::new(BUILD_SCRIPT_MARKER).exists() {
         fs::remove_file(BUILD_SCRIPT_MARKER).expect("cannot remove the build script's marker");
     }
     let (grader, rubric) = (corpus_grader(), rubric());
     let start = Instant::now();
-    let chosen: Vec<&Fixture> = every
-        .into_iter()
-        .filter(|fixture| only.as_ref().is_none_or(|only| only.contains(&fixture.id)))
-        .collect();
-    let rounds = rounds(&chosen);
-    let next = Mutex::new(rounds.iter().enumerate());
-    let verdicts = Mutex::new(Vec::new());
+    let rounds = rounds(chosen);
+    let next = Mutex::new(rounds.iter());
     let stopped: Mutex<Option<&str>> = Mutex::new(None);
+    let exact = AtomicUsize::new(0);
     thread::scope(|scope| {
         for _ in 0..ROUNDS_AT_ONCE {
             scope.spawn(|| {
-                loop {
-                    let Some((index, round)) = next.lock().unwrap().next() else {
-                        return;
-                    };
-                    if stopped.lock().unwrap().is_some() {
-                        return;
+                while let Some(round) = next.lock().unwrap().next() {
+                    if let Some(id) = *stopped.lock().unwrap() {
+                        let why = format!(
+                            "not graded: the corpus stopped after the round of {id}, whose \
+                             grading may still hold the build workspace"
+                        );
+                        for fixture in round {
+                            let mismatches = vec![why.clone()];
+                            findings.add(
+                                &fixture.id,
+                                Found {
+                                    mismatches,
+                                    timeline: None,
+                                },
+                            );
+                        }
+                        continue;
                     }
-                    let began = Instant::now();
                     let verdict = graded_round(round, &grader, &rubric);
-                    for (fixture, (_, mismatches)) in round.iter().zip(&verdict.mismatches) {
-                        let how = if mismatches.is_empty() {
-                            "exact"
-                        } else {
-                            "MISMATCH"
-                        };
-                        eprintln!("corpus: {:<40} {how}", fixture.id);
-                    }
-                    eprintln!(
-                        "corpus: round of {} fixtures graded in {:.1} s",
-                        round.len(),
-                        began.elapsed().as_secs_f64()
-                    );
                     if verdict.out_of_time {
                         *stopped.lock().unwrap() = Some(round[0].id.as_str());
                     }
-                    verdicts.lock().unwrap().push((index, round, verdict));
+                    let mut timelines: BTreeMap<String, String> =
+                        verdict.timelines.into_iter().collect();
+                    for (id, mismatches) in verdict.mismatches {
+                        if mismatches.is_empty() {
+                            exact.fetch_add(1, Ordering::Relaxed);
+                        }
+                        let timeline = timelines.remove(&id);
+                        findings.add(
+                            &id,
+                            Found {
+                                mismatches,
+                                timeline,
+                            },
+                        );
+                    }
                 }
             });
         }
     });
-    let mut verdicts = verdicts.into_inner().unwrap();
-    verdicts.sort_by_key(|(index, _, _)| *index);
-    let (mut graded, mut report, mut timelines) = (0, Vec::new(), Vec::new());
-    for (_, round, verdict) in verdicts {
-        timelines.extend(verdict.timelines);
-        for (fixture, (_, mismatches)) in round.iter().zip(&verdict.mismatches) {
-            graded += 1;
-            if !mismatches.is_empty() {
-                report.push(format!(
-                    "{} ({}):\n  {}",
-                    fixture.id,
-                    fixture.attack,
-                    mismatches.join("\n  ")
-                ));
-            }
-        }
-    }
-    let stopped = stopped.into_inner().unwrap();
-    for (id, timeline) in &timelines {
-        insta::assert_snapshot!(format!("timeline-{id}"), timeline);
-    }
     eprintln!(
-        "corpus: {} of {graded} fixtures graded exactly in {:.0} s",
-        graded - report.len(),
+        "corpus: {} of {} fixtures graded exactly in {:.0} s",
+        exact.into_inner(),
+        chosen.len(),
         start.elapsed().as_secs_f64()
     );
-    if let Some(id) = stopped {
-        report.push(format!(
-            "The corpus stopped after the round of {id}: its grading may still hold the build \
-             workspace, and would hold up every fixture after it."
-        ));
-    }
-    assert!(
-        report.is_empty(),
-        "fixtures not graded as the corpus expects:\n\n{}",
-        report.join("\n\n")
-    );
 }
 
-#[test]
-fn the_corpus_is_well_formed() {
-    if let Err(error) = load() {
-        panic!("the corpus is not well formed:\n{error:#}");
-    }
+/// The trial of `fixture`: it passes when its round graded it exactly and its timeline, if it
+/// asks for one, is its snapshot's.
+fn fixture_trial(fixture: &'static Fixture, findings: &Arc<Findings>) -> Trial {
+    let findings = Arc::clone(findings);
+    Trial::test(&fixture.id, move || {
+        let found = findings.take(&fixture.id);
+        if let Some(timeline) = &found.timeline {
+            insta::assert_snapshot!(format!("timeline-{}", fixture.id), timeline);
+        }
+        if found.mismatches.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "{} ({}), not graded as the corpus expects:\n  {}",
+            fixture.id,
+            fixture.attack,
+            found.mismatches.join("\n  ")
+        )
+        .into())
+    })
 }
 
-#[test]
-fn the_readme_table_is_the_corpus() {
-    let corpora =
-        load().unwrap_or_else(|error| panic!("the corpus is not well formed:\n{error:#}"));
+/// One trial per fixture, named by its id, of kind `hostile` or `fair` (`CORPUS_ONLY=a,b`
+/// keeps only those). The fixtures that `args` select are graded in the background, starting
+/// now, and each trial waits for its own.
+fn fixture_trials(args: &Arguments, corpora: Corpora) -> Vec<Trial> {
+    let corpora: &'static Corpora = Box::leak(Box::new(corpora));
+    let only = std::env::var("CORPUS_ONLY").ok();
+    let only: Option<BTreeSet<&str>> = only
+        .as_deref()
+        .map(|ids| ids.split(',').map(str::trim).collect());
+    let every = (corpora.hostile.iter().map(|fixture| (fixture, "hostile")))
+        .chain(corpora.fair.iter().map(|fixture| (fixture, "fair")))
+        .filter(|(fixture, _)| {
+            only.as_ref()
+                .is_none_or(|only| only.contains(fixture.id.as_str()))
+        });
+    let findings = Arc::new(Findings::default());
+    let (mut trials, mut chosen) = (Vec::new(), Vec::new());
+    for (fixture, kind) in every {
+        let trial = fixture_trial(fixture, &findings).with_kind(kind);
+        if !args.list && !args.ignored && !args.is_filtered_out(&trial) {
+            chosen.push(fixture);
+        }
+        trials.push(trial);
+    }
+    if !chosen.is_empty() {
+        thread::spawn(move || grade_corpus(&chosen, &findings));
+    }
+    trials
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = vec![
+        Trial::test("the_corpus_is_well_formed", the_corpus_is_well_formed),
+        Trial::test(
+            "the_readme_table_is_the_corpus",
+            the_readme_table_is_the_corpus,
+        ),
+    ];
+    if let Ok(corpora) = load() {
+        trials.extend(fixture_trials(&args, corpora));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+fn the_corpus_is_well_formed() -> Result<(), Failed> {
+    load()
+        .map(drop)
+        .map_err(|error| format!("the corpus is not well formed:\n{error:#}").into())
+}
+
+fn the_readme_table_is_the_corpus() -> Result<(), Failed> {
+    let corpora = load().map_err(|error| format!("the corpus is not well formed:\n{error:#}"))?;
     let mut table =
         String::from("| attack or mistake | what stops it | fixture |\n|---|---|---|\n");
     for fixture in &corpora.hostile {
@@ -1144,10 +1209,13 @@ fn the_readme_table_is_the_corpus() {
         ));
     }
     let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .expect("the grader's README");
-    assert!(
-        readme.contains(&table),
+        .map_err(|error| format!("cannot read the grader's README: {error}"))?;
+    if readme.contains(&table) {
+        return Ok(());
+    }
+    Err(format!(
         "grader/README.md's table of attacks must be generated from tests/corpus/corpus.toml; \
          put this table in its place:\n\n{table}"
-    );
+    )
+    .into())
 }

@@ -19,9 +19,15 @@ use crate::intake::catalog::test_files;
 use crate::intake::collect::Sources;
 use crate::intake::tree::{self, Kind, Links};
 
-/// Top-level entries of the pristine workspace never copied: build output, history, and the
-/// grader's own tests (the corpora among them).
-const NOT_COPIED: &[&str] = &["target", ".git", "grader/tests"];
+/// Entries of the pristine workspace never copied: build output, history, and the data of the
+/// grader's own tests (the corpora and snapshots). The grader's test files themselves are
+/// copied: its manifest names the corpus's harness, and cargo reads every member's manifest.
+const NOT_COPIED: &[&str] = &[
+    "target",
+    ".git",
+    "grader/tests/corpus",
+    "grader/tests/snapshots",
+];
 
 /// Makes `root` a copy of `pristine` and, for each lab and its student files in `labs`,
 /// replaces the lab's student files with them and rewrites the lab's test files to report
