@@ -1,5 +1,5 @@
 //! Below the stages: the confinement of every process the grader starts, cargo's builds
-//! (stage 2, [`build`](crate::build)) and each test (stage 3, [`execute`](crate::execute)):
+//! (stage 2, [`compile`](crate::compile)) and each test (stage 3, [`execute`](crate::execute)):
 //! a process group of its own, an address-space limit, no core dumps, and a watchdog that
 //! kills the group when it outlives its timeout.
 

@@ -9,20 +9,21 @@
 //! error, panic (its message), stack overflow, out of memory, crash (its signal), timeout, or
 //! an exit without evidence.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 use tempfile::TempDir;
 
-use crate::build::compile::{Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests};
-use crate::build::{merged, scratch};
+use crate::compile::cargo_build::{
+    Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests,
+};
+use crate::compile::{merged, scratch};
 use crate::cores::Cores;
 use crate::evidence::new_secret;
-use crate::execute::judge::judge;
 use crate::execute::outcome::{Failure, TestOutcome, all_failed};
 use crate::execute::pace::Pace;
 use crate::execute::run::Limits;
@@ -32,8 +33,9 @@ use crate::intake::policy;
 use crate::score::report::{LabReport, Report};
 use crate::score::rubric::Rubric;
 
-/// How many lines of the compiler's errors a failure quotes.
-const COMPILE_ERROR_LINES: usize = 12;
+mod schedule;
+
+use schedule::{Runnable, pace_timeouts, runnable_tests};
 
 /// Everything the grader needs to grade labs.
 #[derive(Debug, Clone)]
@@ -108,17 +110,6 @@ struct Accepted<'a> {
 
 /// A test's outcome and how long its process ran (`None`: it did not run).
 type Timed = (TestOutcome, Option<Duration>);
-
-/// A test ready to run: which lab (by index) it belongs to, its executable and limits.
-#[derive(Clone)]
-struct Runnable {
-    lab: usize,
-    test: TestId,
-    executable: PathBuf,
-    /// The test's name in `executable`, as libtest knows it.
-    name: String,
-    limits: Limits,
-}
 
 impl Grader {
     /// A grader over the `pristine` workspace, caching builds in `cache`, giving each test
@@ -258,6 +249,61 @@ impl Grader {
         runs: usize,
     ) -> Result<Vec<Vec<Vec<Timed>>>> {
         let mut outcomes: Vec<Vec<TestOutcome>> = Vec::new();
+        let to_build = self.accept(labs, &mut outcomes)?;
+        let untimed = |outcomes: &[Vec<TestOutcome>]| -> Vec<Vec<Timed>> {
+            outcomes
+                .iter()
+                .map(|lab| lab.iter().map(|outcome| (outcome.clone(), None)).collect())
+                .collect()
+        };
+        let mut graded = Vec::new();
+        if to_build.is_empty() {
+            graded.resize(runs.max(1), untimed(&outcomes));
+        } else {
+            let secret = new_secret();
+            let binaries = self.temp_folder("runs")?;
+            let mut runnable = self.build(&to_build, binaries.path(), &mut outcomes)?;
+            if self.paced && !runnable.is_empty() {
+                let run: Vec<&Lab> = to_build
+                    .iter()
+                    .filter(|lab| runnable.iter().any(|test| test.lab == lab.index))
+                    .map(|lab| lab.lab)
+                    .collect();
+                pace_timeouts(&self.measure_pace(&run)?, &mut runnable);
+            }
+            let untimed = untimed(&outcomes);
+            for _ in 0..runs.max(1) {
+                self.stage(&format!(
+                    "running {} tests, {} at a time",
+                    runnable.len(),
+                    self.cores.total()
+                ));
+                let mut run = untimed.clone();
+                for (lab, outcome, elapsed) in
+                    schedule::run_all(runnable.clone(), &secret, &self.cores, self.stress_budget)?
+                {
+                    run[lab].push((outcome, Some(elapsed)));
+                }
+                graded.push(run);
+            }
+        }
+        for run in &mut graded {
+            for lab in run.iter_mut() {
+                lab.sort_by(|(a, _), (b, _)| a.test.cmp(&b.test));
+            }
+        }
+        Ok(graded)
+    }
+
+    /// The labs of `labs` to build: those handed in whose files the policy accepts. Every
+    /// lab gets its list in `outcomes`, in order: all its tests failed with the reason for a
+    /// lab that is missing or refused; for a lab whose files only escape loom, its loom tests
+    /// refused (its real-thread tiers are built).
+    fn accept<'a>(
+        &self,
+        labs: Vec<LabSubmission<'a>>,
+        outcomes: &mut Vec<Vec<TestOutcome>>,
+    ) -> Result<Vec<Accepted<'a>>> {
         let mut to_build = Vec::new();
         for (index, submission) in labs.into_iter().enumerate() {
             let mut expected = expected_tests(&self.pristine.join(submission.lab.name))?;
@@ -295,47 +341,7 @@ impl Grader {
                 expected,
             });
         }
-        let untimed = |outcomes: &[Vec<TestOutcome>]| -> Vec<Vec<Timed>> {
-            outcomes
-                .iter()
-                .map(|lab| lab.iter().map(|outcome| (outcome.clone(), None)).collect())
-                .collect()
-        };
-        let mut graded = Vec::new();
-        if to_build.is_empty() {
-            graded.resize(runs.max(1), untimed(&outcomes));
-        } else {
-            let secret = new_secret();
-            let binaries = self.temp_folder("runs")?;
-            let mut runnable = self.build(&to_build, binaries.path(), &mut outcomes)?;
-            if self.paced && !runnable.is_empty() {
-                let run: Vec<&Lab> = to_build
-                    .iter()
-                    .filter(|lab| runnable.iter().any(|test| test.lab == lab.index))
-                    .map(|lab| lab.lab)
-                    .collect();
-                pace_timeouts(&self.measure_pace(&run)?, &mut runnable);
-            }
-            let untimed = untimed(&outcomes);
-            for _ in 0..runs.max(1) {
-                self.stage(&format!(
-                    "running {} tests, {} at a time",
-                    runnable.len(),
-                    self.cores.total()
-                ));
-                let mut run = untimed.clone();
-                for (lab, outcome, elapsed) in self.run_all(runnable.clone(), &secret)? {
-                    run[lab].push((outcome, Some(elapsed)));
-                }
-                graded.push(run);
-            }
-        }
-        for run in &mut graded {
-            for lab in run.iter_mut() {
-                lab.sort_by(|(a, _), (b, _)| a.test.cmp(&b.test));
-            }
-        }
-        Ok(graded)
+        Ok(to_build)
     }
 
     /// Builds the `accepted` labs with their tests reporting evidence, once per profile,
@@ -451,132 +457,12 @@ impl Grader {
             .with_context(|| format!("cannot create a folder in {}", parent.display()))
     }
 
-    /// Shares each lab's [`stress_budget`](Self::stress_budget) among its stress tests, as
-    /// their timeouts.
-    fn time_box_stress(&self, tests: &mut [Runnable]) {
-        let mut stress_tests: BTreeMap<usize, u32> = BTreeMap::new();
-        for runnable in tests
-            .iter()
-            .filter(|runnable| runnable.test.tier == Tier::Stress)
-        {
-            *stress_tests.entry(runnable.lab).or_default() += 1;
-        }
-        for runnable in tests.iter_mut() {
-            if let Some(&count) = stress_tests.get(&runnable.lab)
-                && runnable.test.tier == Tier::Stress
-            {
-                let share = self.stress_budget / count;
-                runnable.limits.timeout = runnable.limits.timeout.min(share);
-            }
-        }
-    }
-
     /// Tells [`on_stage`](Self::on_stage), if anyone listens, that `stage` starts.
     fn stage(&self, stage: &str) {
         if let Some(on_stage) = self.on_stage {
             on_stage(stage);
         }
     }
-
-    /// Runs `tests`, `jobs` at a time, each in its own process, each within its timeout: the
-    /// scored ones first, the longest of them (loom
-    /// models) first, then the stress tier, each lab's within its
-    /// [`stress_budget`](Self::stress_budget); returns each one's lab index, outcome, and how
-    /// long it ran.
-    fn run_all(
-        &self,
-        mut tests: Vec<Runnable>,
-        secret: &str,
-    ) -> Result<Vec<(usize, TestOutcome, Duration)>> {
-        tests.sort_by_key(|runnable| match runnable.test.tier {
-            Tier::Loom => 0,
-            Tier::Visible | Tier::Hidden => 1,
-            Tier::Stress => 2,
-        });
-        self.time_box_stress(&mut tests);
-        let next = Mutex::new(tests.iter());
-        let outcomes = Mutex::new(Vec::new());
-        std::thread::scope(|scope| -> Result<()> {
-            let workers: Vec<_> = (0..self.cores.total())
-                .map(|_| {
-                    scope.spawn(|| -> Result<()> {
-                        loop {
-                            let Some(runnable) = next.lock().expect("queue lock").next() else {
-                                return Ok(());
-                            };
-                            let core = self.cores.test();
-                            let (outcome, elapsed) = judge(
-                                &runnable.test,
-                                &runnable.executable,
-                                &runnable.name,
-                                secret,
-                                runnable.limits,
-                            )?;
-                            drop(core);
-                            outcomes.lock().expect("outcomes lock").push((
-                                runnable.lab,
-                                outcome,
-                                elapsed,
-                            ));
-                        }
-                    })
-                })
-                .collect();
-            for worker in workers {
-                worker.join().expect("a test runner thread panicked")?;
-            }
-            Ok(())
-        })?;
-        Ok(outcomes.into_inner().expect("outcomes lock"))
-    }
-}
-
-/// Gives each of `tests` a timeout in proportion to its reference's time in `pace`, within
-/// the one it has.
-fn pace_timeouts(pace: &Pace, tests: &mut [Runnable]) {
-    for runnable in tests {
-        runnable.limits.timeout = pace.timeout(&runnable.test, runnable.limits.timeout);
-    }
-}
-
-/// The `tests` of lab `index` that its `build` made runnable under `limits`; the others go
-/// to `outcomes`, failed: all of them when the lab does not compile, one whose target has no
-/// executable.
-fn runnable_tests(
-    index: usize,
-    tests: Vec<TestId>,
-    build: Build,
-    limits: Limits,
-    outcomes: &mut [Vec<TestOutcome>],
-) -> Vec<Runnable> {
-    let executables = match build {
-        Build::CompileError(error) => {
-            let errors: Vec<&str> = error.lines().take(COMPILE_ERROR_LINES).collect();
-            let failure = Failure::DoesNotCompile {
-                errors: errors.join("\n"),
-            };
-            outcomes[index].extend(all_failed(&tests, &failure));
-            return Vec::new();
-        }
-        Build::Built(executables) => executables,
-    };
-    let mut runnable = Vec::new();
-    for test in tests {
-        let (target, name) = merged::locate(&test);
-        match executables.get(target) {
-            None => {
-                outcomes[index].push(TestOutcome::failed(&test, Failure::NotBuilt, String::new()))
-            }
-            Some(executable) => runnable.push(Runnable {
-                lab: index,
-                executable: executable.clone(),
-                name,
-                test,
-                limits,
-            }),
-        }
-    }
-    runnable
 }
 
 #[cfg(test)]
@@ -605,57 +491,5 @@ mod tests {
         assert!(!stale.exists(), "a folder left two days ago is removed");
         assert!(fresh.exists(), "a folder in use is kept");
         assert!(folder.path().starts_with(&runs));
-    }
-
-    #[test]
-    fn each_labs_stress_tier_shares_its_budget_and_the_scored_tiers_keep_their_timeout() {
-        let grader = Grader::new(PathBuf::new(), PathBuf::new(), Duration::from_secs(30), 1);
-        let test = |lab, tier, name: &str| Runnable {
-            lab,
-            test: TestId {
-                tier,
-                target: String::from("t"),
-                name: name.to_owned(),
-            },
-            executable: PathBuf::new(),
-            name: String::new(),
-            limits: grader.limits,
-        };
-        let mut tests = vec![
-            test(0, Tier::Stress, "a"),
-            test(0, Tier::Visible, "b"),
-            test(0, Tier::Stress, "c"),
-            test(0, Tier::Stress, "d"),
-            test(0, Tier::Stress, "e"),
-            test(1, Tier::Stress, "f"),
-        ];
-        grader.time_box_stress(&mut tests);
-        let timeouts: Vec<u64> = tests.iter().map(|t| t.limits.timeout.as_secs()).collect();
-        assert_eq!(timeouts, [15, 30, 15, 15, 15, 30]);
-    }
-
-    #[test]
-    fn paced_tests_are_timed_by_their_reference_within_the_flat_timeout() {
-        let grader = Grader::new(PathBuf::new(), PathBuf::new(), Duration::from_secs(30), 1);
-        let test = |name: &str| TestId {
-            tier: Tier::Visible,
-            target: String::from("visible"),
-            name: name.to_owned(),
-        };
-        let runnable = |name: &str| Runnable {
-            lab: 0,
-            test: test(name),
-            executable: PathBuf::new(),
-            name: String::new(),
-            limits: grader.limits,
-        };
-        let mut tests = vec![runnable("quick"), runnable("slow"), runnable("untimed")];
-        let pace = Pace::new([
-            (test("quick"), Duration::from_millis(5)),
-            (test("slow"), Duration::from_millis(2_100)),
-        ]);
-        pace_timeouts(&pace, &mut tests);
-        let timeouts: Vec<u64> = tests.iter().map(|t| t.limits.timeout.as_secs()).collect();
-        assert_eq!(timeouts, [12, 21, 30]);
     }
 }

@@ -9,11 +9,11 @@
 //!    ([`intake::unzip`]), the workspace found and each lab's student files taken
 //!    ([`intake::collect`]), and what no lab needs and a cheat would, refused
 //!    ([`intake::policy`]).
-//! 2. [`build`]: a scratch copy of the pristine workspace with the student's files laid over
-//!    it ([`build::scratch`]), every test body rewritten to report, as its last act, the
-//!    secret its process is given, which student code cannot know ([`evidence`]), each lab's real-thread test files as one
-//!    test executable ([`build::merged`]), and the test binaries built, all labs in one build
-//!    per profile ([`build::compile`]).
+//! 2. [`compile`]: a scratch copy of the pristine workspace with the student's files laid
+//!    over it ([`compile::scratch`]), every test body rewritten to report, as its last act,
+//!    the secret its process is given, which student code cannot know ([`evidence`]), each
+//!    lab's real-thread test files as one test executable ([`compile::merged`]), and the test
+//!    binaries built, all labs in one build per profile ([`compile::cargo_build`]).
 //! 3. [`execute`]: each test in its own confined process ([`execute::run`]), judged on
 //!    evidence ([`execute::judge`]) into a typed outcome whose text is rendered in one place
 //!    ([`execute::outcome`]), a failed loom model with its interleaving
@@ -44,8 +44,8 @@ pub mod intake {
 }
 
 /// Stage 2: the scratch workspace, the evidence, and the build.
-pub mod build {
-    pub mod compile;
+pub mod compile {
+    pub mod cargo_build;
     pub mod merged;
     pub mod scratch;
 }

@@ -9,7 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use grader::build::scratch::copy_tree;
+use grader::compile::scratch::copy_tree;
 
 use common::pristine;
 

@@ -58,7 +58,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use grader::build::scratch::copy_tree;
+use grader::compile::scratch::copy_tree;
+use grader::cores::Cores;
 use grader::execute::outcome::{Failure, TestOutcome};
 use grader::grade::{Grader, LabSubmission};
 use grader::intake::catalog::{Lab, TestId, Tier, expected_tests, lab};
@@ -349,13 +350,16 @@ fn rubric() -> Rubric {
 
 /// A grader with the corpus's short timeouts and smaller memory limit, sharing the other
 /// tests' build cache, paced by the references as a grader of a class is (their times kept by
-/// the contract test, or measured here), so that the fair corpus proves the pace fair.
+/// the contract test, or measured here), so that the fair corpus proves the pace fair. Each
+/// of the [`ROUNDS_AT_ONCE`] rounds runs as many tests at once as a lone grading does: many
+/// of the corpus's tests wait out a timeout without using a core.
 fn corpus_grader() -> Grader {
     let mut grader = common::grader();
     grader.limits.timeout = TEST_TIMEOUT;
     grader.limits.memory_bytes = MEMORY_LIMIT;
     grader.loom_limits.timeout = LOOM_TIMEOUT;
     grader.paced = true;
+    grader.cores = Arc::new(Cores::new(2 * ROUNDS_AT_ONCE));
     grader
 }
 

@@ -21,7 +21,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use grader::build::scratch::copy_tree;
+use grader::compile::scratch::copy_tree;
 use grader::intake::catalog::LABS;
 use serde::Deserialize;
 

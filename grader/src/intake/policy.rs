@@ -229,13 +229,11 @@ fn cfg_test_items(tokens: &[TokenTree]) -> BTreeSet<usize> {
 
 /// Checks one token sequence and, recursively, every group in it.
 fn scan(rules: &Rules<'_>, tokens: &[TokenTree], found: &mut Found) {
-    let lab = rules.lab;
     let skipped = cfg_test_items(tokens);
     for (i, token) in tokens.iter().enumerate() {
         if skipped.contains(&i) {
             continue;
         }
-        let next = tokens.get(i + 1);
         match token {
             TokenTree::Group(group) => {
                 if group.delimiter() == Delimiter::Bracket
@@ -254,39 +252,36 @@ fn scan(rules: &Rules<'_>, tokens: &[TokenTree], found: &mut Found) {
                     found,
                 );
             }
-            TokenTree::Ident(ident) => {
-                let name = ident.to_string();
-                if name == "unsafe" && !lab.allows_unsafe {
-                    found.lab(
-                        line(token),
-                        format!("`unsafe` is not needed in {}", lab.name),
-                    );
-                } else if name == "unsafe"
-                    && !rules.stub_unsafe.contains(&unsafe_form(&tokens[i..]))
-                {
-                    found.lab(
-                        line(token),
-                        format!(
-                            "`unsafe` other than the stub's own is not allowed in {}: keep \
-                             the `unsafe` the stub has as it is; the parts you fill need none",
-                            lab.name
-                        ),
-                    );
-                } else if name == "extern" {
-                    found.lab(
-                        line(token),
-                        "`extern` (FFI or extern crates) is not allowed".into(),
-                    );
-                } else if FORBIDDEN_MACROS.contains(&name.as_str())
-                    && next.is_some_and(|t| is_punct(t, '!'))
-                {
-                    found.lab(line(token), format!("the `{name}!` macro is not allowed"));
-                } else if ROOTS.contains(&name.as_str()) {
-                    check_root(lab, &name, &tokens[i + 1..], line(token), found);
-                }
-            }
+            TokenTree::Ident(ident) => check_ident(rules, &ident.to_string(), &tokens[i..], found),
             _ => {}
         }
+    }
+}
+
+/// Checks the identifier `name` that starts `tokens`: `unsafe`, `extern`, a forbidden macro,
+/// or a crate root whose path is checked.
+fn check_ident(rules: &Rules<'_>, name: &str, tokens: &[TokenTree], found: &mut Found) {
+    let (lab, line) = (rules.lab, line(&tokens[0]));
+    if name == "unsafe" && !lab.allows_unsafe {
+        found.lab(line, format!("`unsafe` is not needed in {}", lab.name));
+    } else if name == "unsafe" && !rules.stub_unsafe.contains(&unsafe_form(tokens)) {
+        found.lab(
+            line,
+            format!(
+                "`unsafe` other than the stub's own is not allowed in {}: keep the `unsafe` \
+                 the stub has as it is; the parts you fill need none",
+                lab.name
+            ),
+        );
+    } else if name == "extern" {
+        found.lab(
+            line,
+            "`extern` (FFI or extern crates) is not allowed".into(),
+        );
+    } else if FORBIDDEN_MACROS.contains(&name) && tokens.get(1).is_some_and(|t| is_punct(t, '!')) {
+        found.lab(line, format!("the `{name}!` macro is not allowed"));
+    } else if ROOTS.contains(&name) {
+        check_root(lab, name, &tokens[1..], line, found);
     }
 }
 

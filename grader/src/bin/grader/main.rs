@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, Error, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use grader::build::compile::fetch_dependencies;
 use grader::class::batch::{Batch, Outcome, discover, failed_tests_csv, grades_csv, write_whole};
 use grader::class::class_report;
+use grader::compile::cargo_build::fetch_dependencies;
 use grader::grade::Grader;
 use grader::intake::catalog::{LABS, Lab, lab};
 use grader::intake::collect::workspace_handed_in;

@@ -1,4 +1,4 @@
-//! Stage 2, build: build the test binaries of a submission's labs.
+//! Stage 2, compile: build the test binaries of a submission's labs.
 //!
 //! Builds are offline and locked (`--offline --locked`): the dependencies come from the cache
 //! filled once by [`fetch_dependencies`], and the scratch workspace's manifests and lock file

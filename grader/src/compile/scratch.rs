@@ -1,10 +1,10 @@
-//! Stage 2, build: the scratch workspace in which the labs of one submission are built.
+//! Stage 2, compile: the scratch workspace in which the labs of one submission are built.
 //!
 //! It is a copy of the grader's pristine workspace (manifests, lock file, the support crates,
 //! tests, hidden tests) in which only the graded labs' `src/` folders are replaced by the
 //! submission's, and in which every test body of those labs reports
 //! [`evidence`] of its end. It lives in the build cache at a fixed path
-//! ([`BuildWorkspace`](crate::build::compile::BuildWorkspace)), so that rustc's incremental cache
+//! ([`BuildWorkspace`](crate::compile::cargo_build::BuildWorkspace)), so that rustc's incremental cache
 //! carries over from one submission to the next.
 
 use std::collections::BTreeMap;
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::build::merged;
+use crate::compile::merged;
 use crate::evidence;
 use crate::intake::catalog::test_files;
 use crate::intake::collect::Sources;
@@ -198,27 +198,31 @@ mod tests {
         modified < SystemTime::now() - Duration::from_secs(60)
     }
 
-    #[test]
-    fn preparing_again_writes_only_what_differs_and_removes_what_the_last_submission_left() {
-        let (pristine, root) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let (pristine, root) = (pristine.path(), root.path().join("workspace"));
+    /// A pristine workspace of one lab with a visible test, one support crate and build
+    /// output, in a temporary folder.
+    fn pristine_of_one_lab() -> tempfile::TempDir {
+        let folder = tempfile::tempdir().unwrap();
+        let pristine = folder.path();
         for folder in ["support/kit/src", "lab/src", "lab/tests", "target/debug"] {
             fs::create_dir_all(pristine.join(folder)).unwrap();
         }
-        fs::write(pristine.join("support/kit/src/lib.rs"), "pub fn kit() {}").unwrap();
-        fs::write(pristine.join("lab/src/lib.rs"), "todo").unwrap();
-        fs::write(
-            pristine.join("lab/Cargo.toml"),
-            "[package]\nname = \"lab\"\n",
-        )
-        .unwrap();
-        fs::write(
-            pristine.join("lab/tests/visible.rs"),
-            "#[test]\nfn t() {}\n",
-        )
-        .unwrap();
-        fs::write(pristine.join("target/debug/big"), "build output").unwrap();
+        let files = [
+            ("support/kit/src/lib.rs", "pub fn kit() {}"),
+            ("lab/src/lib.rs", "todo"),
+            ("lab/Cargo.toml", "[package]\nname = \"lab\"\n"),
+            ("lab/tests/visible.rs", "#[test]\nfn t() {}\n"),
+            ("target/debug/big", "build output"),
+        ];
+        for (path, text) in files {
+            fs::write(pristine.join(path), text).unwrap();
+        }
+        folder
+    }
 
+    #[test]
+    fn the_submission_is_laid_over_the_pristine_workspace_with_its_tests_rewritten() {
+        let (pristine, root) = (pristine_of_one_lab(), tempfile::tempdir().unwrap());
+        let (pristine, root) = (pristine.path(), root.path().join("workspace"));
         let first = sources(&[("lib.rs", "mod extra;"), ("extra.rs", "")]);
         prepare(pristine, &root, &[("lab", &first)]).unwrap();
         assert_eq!(
@@ -239,6 +243,14 @@ mod tests {
             manifest.ends_with(&merged::manifest_section()),
             "{manifest}"
         );
+    }
+
+    #[test]
+    fn preparing_again_writes_only_what_differs_and_removes_what_the_last_submission_left() {
+        let (pristine, root) = (pristine_of_one_lab(), tempfile::tempdir().unwrap());
+        let (pristine, root) = (pristine.path(), root.path().join("workspace"));
+        let first = sources(&[("lib.rs", "mod extra;"), ("extra.rs", "")]);
+        prepare(pristine, &root, &[("lab", &first)]).unwrap();
         let merged_root = format!("lab/{}", merged::ROOT);
         let unchanged = [
             "support/kit/src/lib.rs",

@@ -1,4 +1,4 @@
-//! Stage 2, build: one test executable for each lab's real-thread tests.
+//! Stage 2, compile: one test executable for each lab's real-thread tests.
 //!
 //! Every real-thread test file of a lab (visible, hidden and stress: each its own cargo test
 //! target in the pristine workspace) becomes a module of one generated crate root in the
