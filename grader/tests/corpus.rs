@@ -1189,6 +1189,10 @@ fn main() {
             "the_readme_table_is_the_corpus",
             the_readme_table_is_the_corpus,
         ),
+        Trial::test(
+            "the_readme_counts_the_fair_corpus",
+            the_readme_counts_the_fair_corpus,
+        ),
     ];
     if let Ok(corpora) = load() {
         trials.extend(fixture_trials(&args, corpora));
@@ -1222,4 +1226,21 @@ fn the_readme_table_is_the_corpus() -> Result<(), Failed> {
          put this table in its place:\n\n{table}"
     )
     .into())
+}
+
+/// The one count of the corpus the README keeps current (the others are dated measurements,
+/// each of the corpus as it was): how many correct programs the fair corpus holds.
+fn the_readme_counts_the_fair_corpus() -> Result<(), Failed> {
+    let corpora = load().map_err(|error| format!("the corpus is not well formed:\n{error:#}"))?;
+    let readme = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let readme = fs::read_to_string(&readme)
+        .map_err(|error| format!("cannot read {}: {error}", readme.display()))?;
+    let claim = format!(
+        "`grader/tests/corpus/fair.toml`: {} correct",
+        corpora.fair.len()
+    );
+    if readme.contains(&claim) {
+        return Ok(());
+    }
+    Err(format!("README.md must say \"{claim}\": the fair corpus's count changed").into())
 }

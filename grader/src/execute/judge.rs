@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::evidence::{self, has_evidence, without_evidence};
+use crate::evidence::{self, ToldPanic, has_evidence, panics, without_evidence};
 use crate::execute::interleaving;
 use crate::execute::outcome::{Failure, Panic, TestOutcome};
 use crate::execute::run::{Finished, Limits, run_test};
@@ -31,7 +31,7 @@ pub fn judge(
     if evidence && exited_ok {
         return Ok((TestOutcome::passed(test, output), elapsed));
     }
-    let mut failure = failure(&finished, evidence, limits, name);
+    let mut failure = failure(&finished, secret, evidence, limits, name);
     if test.tier == Tier::Loom {
         failure = Failure::LoomCounterexample {
             failure: Box::new(failure),
@@ -41,16 +41,23 @@ pub fn judge(
     Ok((TestOutcome::failed(test, failure, output), elapsed))
 }
 
-/// Why the test `test_name`, whose process did not pass, failed, from what it left behind.
-fn failure(finished: &Finished, evidence: bool, limits: Limits, test_name: &str) -> Failure {
+/// Why the test `test_name`, whose process (run with `secret`) did not pass, failed, from
+/// what it left behind.
+fn failure(
+    finished: &Finished,
+    secret: &str,
+    evidence: bool,
+    limits: Limits,
+    test_name: &str,
+) -> Failure {
     use std::os::unix::process::ExitStatusExt;
     let Some(status) = finished.status else {
         return Failure::TimedOut {
             seconds: limits.timeout.as_secs(),
-            panic: panic_of(&finished.stderr, test_name),
+            panic: panic_of(&finished.stderr, secret, test_name),
         };
     };
-    if let Some(panic) = panic_of(&finished.stderr, test_name) {
+    if let Some(panic) = panic_of(&finished.stderr, secret, test_name) {
         return Failure::from_panic(panic);
     }
     if let Some(thread) = overflowed_thread(&finished.stderr) {
@@ -75,18 +82,14 @@ fn failure(finished: &Finished, evidence: bool, limits: Limits, test_name: &str)
     }
 }
 
-/// The panic that explains why the test `test_name` failed, from its stderr, shortened to a
-/// few lines, with where it happened. A test's own assertion says most: the test thread's
-/// panic if it is in a test file (a test that expects a panic from lab code and then fails
-/// its own check), else the first panic in a test file (an assertion in a thread the test
-/// started), else the first panic.
-pub fn panic_of(stderr: &str, test_name: &str) -> Option<Panic> {
-    let lines: Vec<&str> = stderr.lines().collect();
-    let panics: Vec<Reported<'_>> = (0..lines.len())
-        .filter(|&at| lines[at].contains("panicked at "))
-        .map(|at| Reported::read(&lines[at..]))
-        .collect();
-    let in_test_file = |panic: &&Reported<'_>| {
+/// The panic that explains why the test `test_name` failed, as the hook of the run with
+/// `secret` told it in `stderr`, shortened to a few lines, with where it happened. A test's
+/// own assertion says most: the test thread's panic if it is in a test file (a test that
+/// expects a panic from lab code and then fails its own check), else the first panic in a
+/// test file (an assertion in a thread the test started), else the first panic.
+pub fn panic_of(stderr: &str, secret: &str, test_name: &str) -> Option<Panic> {
+    let panics = panics(stderr, secret);
+    let in_test_file = |panic: &&ToldPanic| {
         ["tests/", "hidden/"]
             .iter()
             .any(|folder| panic.location.contains(folder))
@@ -98,46 +101,30 @@ pub fn panic_of(stderr: &str, test_name: &str) -> Option<Panic> {
         .or_else(|| panics.iter().find(in_test_file))
         .or_else(|| panics.first())?;
     Some(Panic {
-        message: chosen.message.clone(),
-        location: chosen.location.to_owned(),
+        message: first_lines(&chosen.message),
+        location: short_location(&chosen.location).to_owned(),
     })
 }
 
-/// One panic's report in a test's stderr.
-struct Reported<'a> {
-    /// The thread that panicked, as Rust names it.
-    thread: &'a str,
-    /// Where, shortened for a panic inside a dependency.
-    location: &'a str,
-    /// The message, at most six lines.
-    message: String,
+/// At most the first six lines of a panic's `message`, up to a line that starts a note or
+/// another thread's report, trimmed.
+fn first_lines(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .take_while(|line| !line.starts_with("note: ") && !line.starts_with("thread '"))
+        .take(6)
+        .collect();
+    lines.join("\n").trim().to_owned()
 }
 
-impl<'a> Reported<'a> {
-    /// The panic reported by the first of `lines`, with its message in the lines after it.
-    fn read(lines: &[&'a str]) -> Self {
-        let line = lines[0];
-        let (head, location) = line.split_once("panicked at ").unwrap_or((line, line));
-        let thread = head.split('\'').nth(1).unwrap_or_default();
-        let location = location.trim_end_matches(':');
-        // A panic inside a dependency (loom reporting a data race, a deadlock, a leak) is
-        // located in cargo's registry: keep the crate and file, which say what found it.
-        let location = location
-            .split_once("/.cargo/registry/src/")
-            .and_then(|(_, rest)| rest.split_once('/'))
-            .map_or(location, |(_, in_crate)| in_crate);
-        let message: Vec<&str> = lines[1..]
-            .iter()
-            .copied()
-            .take_while(|line| !line.starts_with("note: ") && !line.starts_with("thread '"))
-            .take(6)
-            .collect();
-        Self {
-            thread,
-            location,
-            message: message.join("\n").trim().to_owned(),
-        }
-    }
+/// `location`, shortened for a panic inside a dependency (loom reporting a data race, a
+/// deadlock, a leak), which is located in cargo's registry: the crate and file, which say
+/// what found it.
+fn short_location(location: &str) -> &str {
+    location
+        .split_once("/.cargo/registry/src/")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or(location, |(_, in_crate)| in_crate)
 }
 
 /// The thread named in Rust's stack overflow message (`thread 'x' has overflowed its stack`).
@@ -164,32 +151,57 @@ mod tests {
 
     /// The panic of `stderr` as a report shows it.
     fn panic_message(stderr: &str, test_name: &str) -> Option<String> {
-        panic_of(stderr, test_name).map(|panic| panic.to_string())
+        panic_of(stderr, "s3", test_name).map(|panic| panic.to_string())
+    }
+
+    /// The line the hook of the run with secret `s3` writes for a panic.
+    fn told(thread: &str, location: &str, message: &str) -> String {
+        format!("s3 panicked {thread:?} {location:?} {message:?}\n")
     }
 
     #[test]
     fn a_panic_message_keeps_its_lines_and_a_short_location() {
-        let stderr = "\nthread 'main' (7) panicked at /root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/loom-0.7.3/src/rt/location.rs:115:9:\nCausality violation: Concurrent write accesses to `UnsafeCell`.\nnote: run with `RUST_BACKTRACE=1`\n";
+        let loom = "/root/.cargo/registry/src/index.crates.io-1949cf8c6b5b557f/loom-0.7.3/src/rt/location.rs:115:9";
+        let stderr = told(
+            "main",
+            loom,
+            "Causality violation: Concurrent write accesses to `UnsafeCell`.",
+        );
         assert_eq!(
-            panic_message(stderr, "t").unwrap(),
+            panic_message(&stderr, "t").unwrap(),
             "Causality violation: Concurrent write accesses to `UnsafeCell`. \
              (at loom-0.7.3/src/rt/location.rs:115:9)"
         );
-        let own = "thread 'x' panicked at tests/visible.rs:30:5:\nlost 3 updates\n";
+        let own = told("x", "tests/visible.rs:30:5", "lost 3 updates");
         assert_eq!(
-            panic_message(own, "t").unwrap(),
+            panic_message(&own, "t").unwrap(),
             "lost 3 updates (at tests/visible.rs:30:5)"
         );
         assert_eq!(panic_message("all good\n", "t"), None);
-        let expected_then_failed = "thread '<unnamed>' (8) panicked at hidden/hidden.rs:70:9:\nthe holder fails\nthread 't' (7) panicked at hidden/hidden.rs:75:5:\nthe lock stayed taken\n";
+        let expected_then_failed = told("<unnamed>", "hidden/hidden.rs:70:9", "the holder fails")
+            + &told("t", "hidden/hidden.rs:75:5", "the lock stayed taken");
         assert_eq!(
-            panic_message(expected_then_failed, "t").unwrap(),
+            panic_message(&expected_then_failed, "t").unwrap(),
             "the lock stayed taken (at hidden/hidden.rs:75:5)"
         );
-        let rethrown = "thread '<unnamed>' (8) panicked at tests/visible.rs:90:9:\nonly 1 of 4 threads\nthread 't' (7) panicked at src/lib.rs:80:9:\na counting thread panicked\n";
+        let rethrown = told("<unnamed>", "tests/visible.rs:90:9", "only 1 of 4 threads")
+            + &told("t", "src/lib.rs:80:9", "a counting thread panicked");
         assert_eq!(
-            panic_message(rethrown, "t").unwrap(),
+            panic_message(&rethrown, "t").unwrap(),
             "only 1 of 4 threads (at tests/visible.rs:90:9)"
+        );
+    }
+
+    #[test]
+    fn only_the_hooks_lines_tell_a_panic_whatever_std_or_student_code_writes() {
+        let imitated = "thread 't' panicked at tests/visible.rs:1:1:\nall is well\n";
+        assert_eq!(panic_message(imitated, "t"), None);
+        let forged = "s4 panicked \"t\" \"tests/visible.rs:1:1\" \"all is well\"\n";
+        assert_eq!(panic_message(forged, "t"), None, "another run's secret");
+        let long = told("t", "tests/visible.rs:2:2", "1\n2\n3\n4\n5\n6\n7\nnote: no");
+        assert_eq!(
+            panic_message(&long, "t").unwrap(),
+            "1\n2\n3\n4\n5\n6 (at tests/visible.rs:2:2)"
         );
     }
 
