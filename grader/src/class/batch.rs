@@ -221,19 +221,19 @@ impl Batch<'_> {
             Ok(root) => self
                 .grader
                 .grade_submission(self.rubric, &root, self.labs, |_| {}),
-            Err(reason) => self.not_a_submission(student, reason),
+            Err(not_a_submission) => self.not_a_submission(student, &not_a_submission),
         }
     }
 
     /// The report of a `student` whose hand-in is not a workspace, for `reason`: every test of
     /// every lab fails with it.
-    fn not_a_submission(&self, student: &Student, reason: String) -> Result<Report> {
+    fn not_a_submission(&self, student: &Student, reason: &CollectError) -> Result<Report> {
         let submissions = self
             .labs
             .iter()
             .map(|lab| LabSubmission {
                 lab,
-                sources: Err(CollectError::NotASubmission(reason.clone())),
+                sources: Err(CollectError::NotASubmission(reason.to_string())),
                 tiers: ALL_TIERS,
             })
             .collect();

@@ -121,22 +121,24 @@ pub enum WorkspaceError {
 }
 
 /// The workspace in what was handed in at `path`: a folder, or a `.zip` file unpacked into the
-/// empty folder `unpack_into`, then [`find_workspace`]. Otherwise why not, in one line that
-/// names the hand-in as `shown` (never the temporary folder it was unpacked into).
+/// empty folder `unpack_into`, then [`find_workspace`]. Otherwise
+/// [`CollectError::NotASubmission`], in one line that names the hand-in as `shown` (never the
+/// temporary folder it was unpacked into).
 pub fn workspace_handed_in(
     path: &Path,
     shown: &str,
     unpack_into: &Path,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, CollectError> {
     let folder = if unzip::is_zip(path) {
-        unzip::unpack(path, unpack_into).map_err(|error| format!("{shown}: {error}"))?;
+        unzip::unpack(path, unpack_into)
+            .map_err(|error| CollectError::NotASubmission(format!("{shown}: {error}")))?;
         unpack_into
     } else {
         path
     };
     find_workspace(folder).map_err(|error| {
         let inner = folder.to_string_lossy().into_owned();
-        error.to_string().replace(&inner, shown)
+        CollectError::NotASubmission(error.to_string().replace(&inner, shown))
     })
 }
 

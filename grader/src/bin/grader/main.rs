@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Error, Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use grader::class::batch::{Batch, Outcome, discover, failed_tests_csv, grades_csv, write_whole};
@@ -192,7 +192,7 @@ fn grade_command(pristine: &Path, cache: Option<PathBuf>, args: GradeArgs) -> Re
     let rubric = load_rubric(pristine, &rubric_path(pristine, rubric))?;
     let unpacked = tempfile::tempdir().context("cannot make a temporary folder")?;
     let shown = submission.display().to_string();
-    let root = workspace_handed_in(&submission, &shown, unpacked.path()).map_err(Error::msg)?;
+    let root = workspace_handed_in(&submission, &shown, unpacked.path())?;
     let grader = Grader {
         on_stage: Some(print_stage),
         paced: true,
