@@ -5,7 +5,6 @@
 use crate::intake::catalog::Tier;
 use crate::score::report::Report;
 
-use super::page::count;
 use super::reasons::ReasonGroup;
 use super::stats::{PassRate, Section, pass_rate_sections, share};
 
@@ -212,4 +211,13 @@ pub(super) fn shorten(text: &str, chars: usize) -> String {
     let mut short: String = text.chars().take(chars - 1).collect();
     short.push('…');
     short
+}
+
+/// `n` and `noun`, plural unless `n` is 1.
+pub(super) fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

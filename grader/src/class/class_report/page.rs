@@ -10,7 +10,7 @@ use askama::Template;
 use crate::class::batch::{REPORT_JSON, student_dir};
 use crate::score::report::Report;
 
-use super::charts::{Chart, pass_rates, reason_bars};
+use super::charts::{Chart, count, pass_rates, reason_bars};
 use super::reasons::ReasonGroup;
 use super::stats::{BUCKETS, LabMean, buckets, lab_mean, lab_names, percent, share};
 
@@ -184,15 +184,6 @@ impl Class {
             reasons: groups.iter().enumerate().map(ReasonRow::new).collect(),
             heat_map: HeatMap::new(class, &labs),
         }
-    }
-}
-
-/// `n` and `noun`, plural unless `n` is 1.
-pub(super) fn count(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
 
