@@ -18,7 +18,7 @@
 //! could imitate and a new Rust could change. The call goes right after the body's opening
 //! brace, so lines stay the pristine file's.
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use proc_macro2::LineColumn;
 use rand::RngExt;
 
@@ -154,6 +154,7 @@ fn reporter_and_hook() -> String {
          &secret.to_string_lossy()).replace(\"{{TEST}}\", test));\n    \
          let _ = out.flush();\n}}\n\
          \n#[doc(hidden)]\n#[allow(dead_code)]\nfn {HOOK}() {{\n    \
+         use std::io::Write as _;\n    \
          static ONCE: std::sync::Once = std::sync::Once::new();\n    \
          ONCE.call_once(|| {{\n        \
          let Some(secret) = std::env::var_os({VARIABLE:?}) else {{ return }};\n        \
@@ -165,7 +166,8 @@ fn reporter_and_hook() -> String {
          format!(\"{{}}:{{}}:{{}}\", at.file(), at.line(), at.column())\n            \
          }});\n            \
          let message = info.payload_as_str().unwrap_or(\"Box<dyn Any>\");\n            \
-         eprintln!(\n                \
+         let _ = writeln!(\n                \
+         std::io::stderr(),\n                \
          \"{{secret}}{PANICKED}{{:?}} {{location:?}} {{message:?}}\",\n                \
          thread.name().unwrap_or(\"<unnamed>\")\n            \
          );\n            \

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use anyhow::{Context, Result};
+use crate::error::{IoContext, Result};
 use tempfile::TempDir;
 
 use crate::compile::cargo_build::{
@@ -319,8 +319,7 @@ impl Grader {
                 }
             };
             let stub = self.pristine.join(submission.lab.name).join("src/lib.rs");
-            let stub = fs::read_to_string(&stub)
-                .with_context(|| format!("cannot read the stub {}", stub.display()))?;
+            let stub = fs::read_to_string(&stub).on("read the stub", &stub)?;
             let violations = policy::check(submission.lab, &stub, &sources);
             let refusal = Failure::Refused {
                 violations: violations.clone(),
@@ -441,10 +440,9 @@ impl Grader {
     /// cache does not grow without end.
     pub fn temp_folder(&self, kind: &str) -> Result<TempDir> {
         let parent = self.cache.join(kind);
-        fs::create_dir_all(&parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+        fs::create_dir_all(&parent).on("create", &parent)?;
         let day_ago = SystemTime::now() - Duration::from_secs(24 * 60 * 60);
-        for entry in fs::read_dir(&parent)?.flatten() {
+        for entry in fs::read_dir(&parent).on("list", &parent)?.flatten() {
             let stale = entry
                 .metadata()
                 .and_then(|meta| meta.modified())
@@ -453,8 +451,7 @@ impl Grader {
                 let _ = fs::remove_dir_all(entry.path());
             }
         }
-        tempfile::tempdir_in(&parent)
-            .with_context(|| format!("cannot create a folder in {}", parent.display()))
+        tempfile::tempdir_in(&parent).on("create a folder in", &parent)
     }
 
     /// Tells [`on_stage`](Self::on_stage), if anyone listens, that `stage` starts.

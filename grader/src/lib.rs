@@ -32,6 +32,7 @@
 
 pub mod confinement;
 pub mod cores;
+pub mod error;
 pub mod evidence;
 
 /// Stage 1: the labs, the folders handed in, and the student files taken from them.

@@ -15,11 +15,11 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Error, IoContext, Result, bail};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -72,10 +72,8 @@ pub struct Student {
 /// name would share an id: an error that names both.
 pub fn discover(class_dir: &Path) -> Result<Vec<Student>> {
     let mut students = Vec::new();
-    for entry in
-        fs::read_dir(class_dir).with_context(|| format!("cannot list {}", class_dir.display()))?
-    {
-        let path = entry?.path();
+    for entry in fs::read_dir(class_dir).on("list", class_dir)? {
+        let path = entry.on("list", class_dir)?.path();
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         if name.starts_with('.') || name == "__MACOSX" {
             continue;
@@ -113,7 +111,7 @@ pub enum Outcome {
     Unchanged(Report),
     /// The grader itself failed (not the student's code); nothing was written, so the next
     /// run tries again.
-    Failed(String),
+    Failed(Arc<Error>),
 }
 
 /// What a batch reports as it goes.
@@ -149,7 +147,8 @@ impl Batch<'_> {
         let pristine = match self.pristine_digest() {
             Ok(pristine) => pristine,
             Err(error) => {
-                let failed = || Outcome::Failed(format!("{error:#}"));
+                let error = Arc::new(error);
+                let failed = || Outcome::Failed(Arc::clone(&error));
                 return students.iter().map(|_| failed()).collect();
             }
         };
@@ -167,7 +166,7 @@ impl Batch<'_> {
                         progress.started(student);
                         let outcome = self
                             .student(student, &pristine)
-                            .unwrap_or_else(|error| Outcome::Failed(format!("{error:#}")));
+                            .unwrap_or_else(|error| Outcome::Failed(Arc::new(error)));
                         progress.finished(student, &outcome);
                         outcomes.lock().unwrap()[index] = Some(outcome);
                     }
@@ -200,7 +199,7 @@ impl Batch<'_> {
             submission: student.id.clone(),
             ..report
         };
-        fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        fs::create_dir_all(&dir).on("create", &dir)?;
         write_whole(&dir.join(REPORT_JSON), &to_json(&report)?)?;
         write_whole(&dir.join("results.json"), &to_json(&report.gradescope())?)?;
         write_whole(&dir.join("fingerprint"), &fingerprint)?;
@@ -255,8 +254,7 @@ impl Batch<'_> {
         hash.update(self.rubric_text);
         hash.update(pristine);
         if unzip::is_zip(submission) {
-            let zip = fs::read(submission)
-                .with_context(|| format!("cannot read {}", submission.display()))?;
+            let zip = fs::read(submission).on("read", submission)?;
             hash.update(zip);
             return Ok(format!("{:x}", hash.finalize()));
         }
@@ -295,19 +293,24 @@ impl Batch<'_> {
 
 /// `value` as pretty JSON with a final newline.
 fn to_json(value: &impl Serialize) -> Result<String> {
-    Ok(serde_json::to_string_pretty(value)? + "\n")
+    Ok(serde_json::to_string_pretty(value).context("cannot write JSON")? + "\n")
 }
 
 /// Writes `text` to `path` whole or not at all: aside, then renamed over it.
 pub fn write_whole(path: &Path, text: &str) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    std::io::Write::write_all(&mut file, text.as_bytes())?;
+    let mut file = tempfile::NamedTempFile::new_in(dir).on("write in", dir)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).on("write", file.path())?;
     file.persist(path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
+
+/// What a failure to write `grades.csv` says.
+const GRADES: &str = "cannot write grades.csv";
+
+/// What a failure to write `failed-tests.csv` says.
+const FAILED_TESTS: &str = "cannot write failed-tests.csv";
 
 /// `grades.csv`: one row per student: id, each lab's points, the total, the most, and why
 /// each lab that earned nothing earned nothing; labs that share a reason share one mention.
@@ -316,7 +319,7 @@ pub fn grades_csv(labs: &[&Lab], class: &[(String, Report)]) -> Result<String> {
     let mut header = vec!["student".to_owned()];
     header.extend(labs.iter().map(|lab| lab.name.to_owned()));
     header.extend(["total", "max", "zero_reasons"].map(str::to_owned));
-    csv.write_record(&header)?;
+    csv.write_record(&header).context(GRADES)?;
     for (student, report) in class {
         let mut row = vec![student.clone()];
         let mut zero_reasons: Vec<(Vec<&str>, &str)> = Vec::new();
@@ -346,16 +349,18 @@ pub fn grades_csv(labs: &[&Lab], class: &[(String, Report)]) -> Result<String> {
             .map(|(named, reason)| format!("{}: {reason}", named.join(", ")))
             .collect();
         row.push(zero_reasons.join("; "));
-        csv.write_record(&row)?;
+        csv.write_record(&row).context(GRADES)?;
     }
-    Ok(String::from_utf8(csv.into_inner()?)?)
+    let bytes = csv.into_inner().context(GRADES)?;
+    String::from_utf8(bytes).context(GRADES)
 }
 
 /// `failed-tests.csv`: one row per student and failed test (student, lab, tier, test, points,
 /// most, the reason's first line), so a partly failed lab says which tests it lost and why.
 pub fn failed_tests_csv(class: &[(String, Report)]) -> Result<String> {
     let mut csv = csv::Writer::from_writer(Vec::new());
-    csv.write_record(["student", "lab", "tier", "test", "points", "max", "reason"])?;
+    csv.write_record(["student", "lab", "tier", "test", "points", "max", "reason"])
+        .context(FAILED_TESTS)?;
     for (student, report) in class {
         for lab in &report.labs {
             for test in lab.tests.iter().filter(|test| !test.passed) {
@@ -367,11 +372,13 @@ pub fn failed_tests_csv(class: &[(String, Report)]) -> Result<String> {
                     &test.score.to_string(),
                     &test.max_score.to_string(),
                     test.reason.lines().next().unwrap_or(""),
-                ])?;
+                ])
+                .context(FAILED_TESTS)?;
             }
         }
     }
-    Ok(String::from_utf8(csv.into_inner()?)?)
+    let bytes = csv.into_inner().context(FAILED_TESTS)?;
+    String::from_utf8(bytes).context(FAILED_TESTS)
 }
 
 #[cfg(test)]

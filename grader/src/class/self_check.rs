@@ -3,7 +3,7 @@
 //! lab's stub fails every one on `not yet implemented`. `grader self-check` and the kit's
 //! contract test both run it.
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::execute::outcome::Failure;
 use crate::grade::Grader;

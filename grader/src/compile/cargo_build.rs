@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, IoContext, Result, bail};
 use cargo_metadata::diagnostic::DiagnosticLevel;
 use cargo_metadata::{Message, Target};
 
@@ -97,8 +97,9 @@ pub struct BuildWorkspace {
 impl BuildWorkspace {
     /// Waits until no other build holds the workspace of `cache`, then holds it.
     pub fn lock(cache: &Path) -> Result<Self> {
-        fs::create_dir_all(cache).with_context(|| format!("cannot create {}", cache.display()))?;
-        let lock = File::create(cache.join("grader-build.lock"))?;
+        fs::create_dir_all(cache).on("create", cache)?;
+        let path = cache.join("grader-build.lock");
+        let lock = File::create(&path).on("create", &path)?;
         lock.lock().context("cannot lock the build workspace")?;
         Ok(Self {
             root: cache.join("workspace"),
@@ -140,7 +141,7 @@ pub fn build_tests(
         return Ok(BTreeMap::new());
     }
     let target_dir = plan.profile.target_dir(cache);
-    fs::create_dir_all(&target_dir)?;
+    fs::create_dir_all(&target_dir).on("create", &target_dir)?;
     let builds = build_locked(workspace.root(), plan, &target_dir)?;
     let own = out.join(format!("{:?}", plan.profile));
     let mut copied = BTreeMap::new();
@@ -150,12 +151,11 @@ pub fn build_tests(
             continue;
         };
         let folder = own.join(&lab);
-        fs::create_dir_all(&folder)?;
+        fs::create_dir_all(&folder).on("create", &folder)?;
         let mut copies = BTreeMap::new();
         for (target, executable) in executables {
             let copy = folder.join(&target);
-            fs::copy(&executable, &copy)
-                .with_context(|| format!("cannot copy {}", executable.display()))?;
+            fs::copy(&executable, &copy).on("copy", &executable)?;
             copies.insert(target, copy);
         }
         copied.insert(lab, Build::Built(copies));
@@ -181,9 +181,7 @@ fn build_locked(
     let stderr = child.stderr.take().expect("stderr is piped");
     let stderr = thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
     let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
-    let root = root
-        .canonicalize()
-        .with_context(|| format!("cannot resolve {}", root.display()))?;
+    let root = root.canonicalize().on("resolve", root)?;
     let said = read_messages(stdout, &root, plan.labs)?;
     let status = child.wait().context("cannot wait for cargo")?;
     let stderr = if watchdog.finish() {

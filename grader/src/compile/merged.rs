@@ -12,7 +12,7 @@
 
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use crate::error::{Context, Result, bail};
 
 use crate::intake::catalog::{TestFile, TestId, Tier};
 
@@ -42,7 +42,10 @@ pub fn root_source(lab_dir: &Path, files: &[TestFile]) -> Result<String> {
         if syn::parse_str::<syn::Ident>(module).is_err() {
             bail!("the test target `{module}` cannot name a module");
         }
-        let path = file.path.strip_prefix(lab_dir)?;
+        let path = file
+            .path
+            .strip_prefix(lab_dir)
+            .context("a test file is outside its lab")?;
         let path = path.to_str().map(|path| path.replace('\\', "/"));
         let Some(path) = path else {
             bail!("the path of the test target `{module}` is not UTF-8");

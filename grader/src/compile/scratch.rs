@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, IoContext, Result, bail};
 
 use crate::compile::merged;
 use crate::evidence;
@@ -41,11 +41,10 @@ pub fn prepare(pristine: &Path, root: &Path, labs: &[(&str, &Sources)]) -> Resul
     for entry in tree::walk(pristine, NOT_COPIED, Links::Keep)? {
         let content = match entry.kind {
             Kind::Dir => Wanted::Dir,
-            Kind::Link => Wanted::Link(fs::read_link(&entry.path)?),
-            Kind::File => Wanted::File(
-                fs::read(&entry.path)
-                    .with_context(|| format!("cannot read {}", entry.path.display()))?,
-            ),
+            Kind::Link => {
+                Wanted::Link(fs::read_link(&entry.path).on("read the link", &entry.path)?)
+            }
+            Kind::File => Wanted::File(fs::read(&entry.path).on("read", &entry.path)?),
         };
         wanted.insert(entry.relative, content);
     }
@@ -84,10 +83,14 @@ fn overlay(
     }
     let files = test_files(&pristine.join(lab))?;
     for file in &files {
-        let source = fs::read_to_string(&file.path)?;
+        let source = fs::read_to_string(&file.path).on("read", &file.path)?;
         let rewritten = evidence::inject(&source)
             .with_context(|| format!("cannot rewrite {}", file.path.display()))?;
-        let relative = file.path.strip_prefix(pristine)?.to_path_buf();
+        let relative = file
+            .path
+            .strip_prefix(pristine)
+            .context("a test file is outside the pristine workspace")?
+            .to_path_buf();
         wanted.insert(relative, Wanted::File(rewritten.into_bytes()));
     }
     let root = merged::root_source(&pristine.join(lab), &files)?;
@@ -98,7 +101,7 @@ fn overlay(
     let manifest = Path::new(lab).join("Cargo.toml");
     match wanted.get_mut(&manifest) {
         Some(Wanted::File(bytes)) => bytes.extend_from_slice(merged::manifest_section().as_bytes()),
-        _ => anyhow::bail!("the pristine lab {lab} has no Cargo.toml"),
+        _ => bail!("the pristine lab {lab} has no Cargo.toml"),
     }
     Ok(())
 }
@@ -106,7 +109,7 @@ fn overlay(
 /// Makes the folder `root` hold exactly `wanted` (paths relative to it), writing only what
 /// differs.
 fn sync(root: &Path, wanted: &BTreeMap<PathBuf, Wanted>) -> Result<()> {
-    fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
+    fs::create_dir_all(root).on("create", root)?;
     for entry in tree::walk(root, &[], Links::Keep)? {
         let keep = matches!(
             (wanted.get(&entry.relative), entry.kind),
@@ -121,8 +124,7 @@ fn sync(root: &Path, wanted: &BTreeMap<PathBuf, Wanted>) -> Result<()> {
         };
         match removed {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                return Err(error)
-                    .with_context(|| format!("cannot remove {}", entry.path.display()));
+                return Err(error).on("remove", &entry.path);
             }
             _ => {}
         }
@@ -130,18 +132,16 @@ fn sync(root: &Path, wanted: &BTreeMap<PathBuf, Wanted>) -> Result<()> {
     for (relative, content) in wanted {
         let path = root.join(relative);
         match content {
-            Wanted::Dir => fs::create_dir_all(&path)?,
+            Wanted::Dir => fs::create_dir_all(&path).on("create", &path)?,
             Wanted::File(bytes) => {
                 if fs::read(&path).ok().as_ref() != Some(bytes) {
-                    fs::write(&path, bytes)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    fs::write(&path, bytes).on("write", &path)?;
                 }
             }
             Wanted::Link(target) => {
                 if fs::read_link(&path).ok().as_ref() != Some(target) {
                     let _ = fs::remove_file(&path);
-                    std::os::unix::fs::symlink(target, &path)
-                        .with_context(|| format!("cannot link {}", path.display()))?;
+                    std::os::unix::fs::symlink(target, &path).on("link", &path)?;
                 }
             }
         }
@@ -153,15 +153,17 @@ fn sync(root: &Path, wanted: &BTreeMap<PathBuf, Wanted>) -> Result<()> {
 /// that exist and replacing files, leaving out `NOT_COPIED` (build output, history, the
 /// grader's own tests), keeping symbolic links as links.
 pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    fs::create_dir_all(to).on("create", to)?;
     for entry in tree::walk(from, NOT_COPIED, Links::Keep)? {
         let target: PathBuf = to.join(&entry.relative);
         match entry.kind {
-            Kind::Dir => fs::create_dir_all(&target)?,
-            Kind::Link => std::os::unix::fs::symlink(fs::read_link(&entry.path)?, &target)?,
+            Kind::Dir => fs::create_dir_all(&target).on("create", &target)?,
+            Kind::Link => {
+                let link = fs::read_link(&entry.path).on("read the link", &entry.path)?;
+                std::os::unix::fs::symlink(link, &target).on("link", &target)?;
+            }
             Kind::File => {
-                fs::copy(&entry.path, &target)
-                    .with_context(|| format!("cannot copy {}", entry.path.display()))?;
+                fs::copy(&entry.path, &target).on("copy", &entry.path)?;
             }
         }
     }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::evidence::{self, ToldPanic, has_evidence, panics, without_evidence};
 use crate::execute::interleaving;

@@ -17,7 +17,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, IoContext, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -77,18 +77,18 @@ impl Pace {
         match fs::read_to_string(&path) {
             Ok(text) => Ok(serde_json::from_str(&text).ok()),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
+            Err(error) => Err(error).on("read", &path),
         }
     }
 
     /// Keeps it in `folder` as the pace of `lab` for the pristine workspace as it is now,
     /// written whole.
     pub fn keep(&self, folder: &Path, pristine: &Path, lab: &Lab) -> Result<()> {
-        fs::create_dir_all(folder)
-            .with_context(|| format!("cannot create {}", folder.display()))?;
+        fs::create_dir_all(folder).on("create", folder)?;
         let path = folder.join(file_name(pristine, lab)?);
-        let aside = tempfile::NamedTempFile::new_in(folder)?;
-        fs::write(aside.path(), serde_json::to_string_pretty(self)?)?;
+        let aside = tempfile::NamedTempFile::new_in(folder).on("create a file in", folder)?;
+        let text = serde_json::to_string_pretty(self).context("cannot write the pace as JSON")?;
+        fs::write(aside.path(), text).on("write", aside.path())?;
         aside
             .persist(&path)
             .with_context(|| format!("cannot write {}", path.display()))?;

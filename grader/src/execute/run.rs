@@ -10,7 +10,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, IoContext, Result};
 
 use crate::confinement::{Watchdog, confine, kill_process_group};
 
@@ -66,9 +66,7 @@ pub fn run_test(
         .stderr(Stdio::piped());
     confine(&mut command, limits.memory_bytes);
     let started = Instant::now();
-    let mut child = command
-        .spawn()
-        .with_context(|| format!("cannot start {}", executable.display()))?;
+    let mut child = command.spawn().on("start", executable)?;
     let cap = limits.output_bytes;
     let stdout = child.stdout.take().expect("stdout is piped");
     let stderr = child.stderr.take().expect("stderr is piped");

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use crate::compile::cargo_build::Build;
 use crate::compile::merged;

@@ -7,7 +7,7 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, IoContext, Result};
 use serde::{Deserialize, Serialize};
 
 /// One lab crate of the workspace.
@@ -130,9 +130,10 @@ pub fn test_files(lab_dir: &Path) -> Result<Vec<TestFile>> {
             continue;
         }
         let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
-            .with_context(|| format!("cannot list {}", dir.display()))?
+            .on("list", &dir)?
             .map(|entry| entry.map(|entry| entry.path()))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>()
+            .on("list", &dir)?;
         paths.retain(|path| path.extension().is_some_and(|ext| ext == "rs"));
         paths.sort();
         for path in paths {
@@ -157,7 +158,7 @@ pub fn test_files(lab_dir: &Path) -> Result<Vec<TestFile>> {
 /// attribute whose last path segment is `test` (`#[test]`, `#[tokio::test]`), and not
 /// `#[ignore]`.
 pub fn test_names(source: &str) -> Result<Vec<String>> {
-    let file = syn::parse_file(source)?;
+    let file = syn::parse_file(source).context("not Rust")?;
     Ok(file
         .items
         .iter()
@@ -195,8 +196,7 @@ pub fn is_test(attrs: &[syn::Attribute]) -> bool {
 pub fn expected_tests(lab_dir: &Path) -> Result<Vec<TestId>> {
     let mut tests = Vec::new();
     for file in test_files(lab_dir)? {
-        let source = fs::read_to_string(&file.path)
-            .with_context(|| format!("cannot read {}", file.path.display()))?;
+        let source = fs::read_to_string(&file.path).on("read", &file.path)?;
         let names =
             test_names(&source).with_context(|| format!("cannot parse {}", file.path.display()))?;
         tests.extend(names.into_iter().map(|name| TestId {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, IoContext, Result};
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
@@ -63,7 +63,11 @@ pub fn walk(root: &Path, excluded: &[&str], links: Links) -> Result<Vec<Entry>> 
             Kind::File
         };
         entries.push(Entry {
-            relative: entry.path().strip_prefix(root)?.to_path_buf(),
+            relative: entry
+                .path()
+                .strip_prefix(root)
+                .context("the walk left its folder")?
+                .to_path_buf(),
             path: entry.into_path(),
             kind,
         });
@@ -89,8 +93,7 @@ pub fn digest(root: &Path, parts: &[&str], hash: &mut Sha256) -> Result<()> {
             }
         }
         for (relative, path) in files {
-            let bytes =
-                std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let bytes = std::fs::read(&path).on("read", &path)?;
             hash.update(relative.to_string_lossy().as_bytes());
             hash.update((bytes.len() as u64).to_le_bytes());
             hash.update(bytes);

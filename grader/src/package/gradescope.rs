@@ -14,7 +14,7 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, IoContext, Result};
 use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
@@ -29,15 +29,18 @@ const RUN_AUTOGRADER: &str = include_str!("../../gradescope/run_autograder");
 /// What of the pristine workspace stays out of the package: build output and history.
 const EXCLUDED: &[&str] = &["target", ".git"];
 
+/// What a failure to write the package's zip file says.
+const ZIP: &str = "cannot write the autograder package";
+
 /// Writes the autograder package of the `pristine` workspace to the zip file `out`.
 pub fn write_package(pristine: &Path, out: &Path) -> Result<()> {
-    let file = File::create(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let file = File::create(out).on("create", out)?;
     let mut zip = ZipWriter::new(file);
     let executable = SimpleFileOptions::default().unix_permissions(0o755);
     let regular = SimpleFileOptions::default().unix_permissions(0o644);
     for (name, text) in [("setup.sh", SETUP), ("run_autograder", RUN_AUTOGRADER)] {
-        zip.start_file(name, executable)?;
-        zip.write_all(text.as_bytes())?;
+        zip.start_file(name, executable).context(ZIP)?;
+        zip.write_all(text.as_bytes()).on("write", out)?;
     }
     // Links followed: the package holds the facade's text wherever a lab links to it.
     for entry in tree::walk(pristine, EXCLUDED, Links::Follow)? {
@@ -48,12 +51,10 @@ pub fn write_package(pristine: &Path, out: &Path) -> Result<()> {
             .relative
             .to_str()
             .with_context(|| format!("{} is not UTF-8", entry.relative.display()))?;
-        zip.start_file(name, regular)?;
-        zip.write_all(
-            &fs::read(&entry.path)
-                .with_context(|| format!("cannot read {}", entry.path.display()))?,
-        )?;
+        zip.start_file(name, regular).context(ZIP)?;
+        zip.write_all(&fs::read(&entry.path).on("read", &entry.path)?)
+            .on("write", out)?;
     }
-    zip.finish()?;
+    zip.finish().context(ZIP)?;
     Ok(())
 }

@@ -12,7 +12,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, IoContext, Result, bail};
 use cargo_metadata::MetadataCommand;
 use toml_edit::{Array, DocumentMut, Item, value};
 
@@ -31,18 +31,13 @@ const LAB_EXCLUDED: &[&str] = &["hidden", "target"];
 /// Writes the student release of the `pristine` workspace into `out`, which must not exist or
 /// be empty; returns the files written, relative to `out`.
 pub fn write_release(pristine: &Path, out: &Path) -> Result<Vec<PathBuf>> {
-    if out.exists()
-        && fs::read_dir(out)
-            .with_context(|| format!("cannot read {}", out.display()))?
-            .next()
-            .is_some()
-    {
+    if out.exists() && fs::read_dir(out).on("read", out)?.next().is_some() {
         bail!(
             "{} is not empty: give a new or empty folder for the release",
             out.display()
         );
     }
-    fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    fs::create_dir_all(out).on("create", out)?;
     for name in LABS
         .iter()
         .map(|lab| lab.name)
@@ -58,7 +53,8 @@ pub fn write_release(pristine: &Path, out: &Path) -> Result<Vec<PathBuf>> {
     prune_lock_file(out)?;
     write(out, "README.md", &readme(pristine)?)?;
     // The workspace's cargo aliases (`cargo loom`), which work in every shell.
-    fs::create_dir_all(out.join(".cargo"))?;
+    let cargo_folder = out.join(".cargo");
+    fs::create_dir_all(&cargo_folder).on("create", &cargo_folder)?;
     fs::copy(
         pristine.join(".cargo/config.toml"),
         out.join(".cargo/config.toml"),
@@ -82,24 +78,23 @@ pub fn write_release(pristine: &Path, out: &Path) -> Result<Vec<PathBuf>> {
 fn write(root: &Path, relative: &str, text: &str) -> Result<()> {
     let path = root.join(relative);
     if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
+        fs::create_dir_all(parent).on("create", parent)?;
     }
-    fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
+    fs::write(&path, text).on("write", &path)
 }
 
 /// Copies one crate, without [`LAB_EXCLUDED`], with its manifest stripped of them.
 fn copy_lab(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to).with_context(|| format!("cannot create {}", to.display()))?;
+    fs::create_dir_all(to).on("create", to)?;
     for entry in tree::walk(from, LAB_EXCLUDED, Links::Follow)? {
         let target = to.join(&entry.relative);
         if entry.kind == Kind::Dir {
-            fs::create_dir_all(&target)?;
+            fs::create_dir_all(&target).on("create", &target)?;
         } else if entry.relative == Path::new("Cargo.toml") {
-            let manifest = fs::read_to_string(&entry.path)?;
-            fs::write(&target, lab_manifest(&manifest)?)?;
+            let manifest = fs::read_to_string(&entry.path).on("read", &entry.path)?;
+            fs::write(&target, lab_manifest(&manifest)?).on("write", &target)?;
         } else {
-            fs::copy(&entry.path, &target)
-                .with_context(|| format!("cannot copy {}", entry.path.display()))?;
+            fs::copy(&entry.path, &target).on("copy", &entry.path)?;
         }
     }
     Ok(())
@@ -145,11 +140,8 @@ fn root_manifest(pristine: &Path) -> Result<String> {
         .collect();
     for name in &crates {
         let path = pristine.join(name).join("Cargo.toml");
-        let manifest: toml::Table = toml::from_str(
-            &fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        )
-        .with_context(|| format!("cannot parse {}", path.display()))?;
+        let manifest: toml::Table = toml::from_str(&fs::read_to_string(&path).on("read", &path)?)
+            .with_context(|| format!("cannot parse {}", path.display()))?;
         used.extend(dependency_names(&manifest));
     }
     let workspace = document
@@ -233,11 +225,8 @@ fn readme(pristine: &Path) -> Result<String> {
     let mut table = String::from("| crate | task |\n|---|---|\n");
     for lab in LABS {
         let path = pristine.join(lab.name).join("Cargo.toml");
-        let manifest: toml::Table = toml::from_str(
-            &fs::read_to_string(&path)
-                .with_context(|| format!("cannot read {}", path.display()))?,
-        )
-        .with_context(|| format!("cannot parse {}", path.display()))?;
+        let manifest: toml::Table = toml::from_str(&fs::read_to_string(&path).on("read", &path)?)
+            .with_context(|| format!("cannot parse {}", path.display()))?;
         let description = manifest
             .get("package")
             .and_then(|package| package.get("description"))

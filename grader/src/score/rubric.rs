@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, IoContext, Result, bail};
 use serde::Deserialize;
 
 use crate::intake::catalog::{LABS, TestId, Tier, expected_tests};
@@ -32,8 +32,7 @@ pub struct Rubric {
 impl Rubric {
     /// Reads and checks the rubric at `path`: known labs only, no negative points.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = fs::read_to_string(path)
-            .with_context(|| format!("cannot read the rubric {}", path.display()))?;
+        let text = fs::read_to_string(path).on("read the rubric", path)?;
         let rubric: Rubric = toml::from_str(&text)
             .with_context(|| format!("the rubric {} is not valid", path.display()))?;
         if let Some(lab) = rubric

@@ -352,9 +352,10 @@ fn print_stage(stage: &str) {
 
 /// Grades `labs` of the submission in `root`, one line of progress per lab on stderr.
 fn grade(grader: &Grader, rubric: &Rubric, root: &Path, labs: &[&Lab]) -> Result<Report> {
-    grader.grade_submission(rubric, root, labs, |lab| {
+    let report = grader.grade_submission(rubric, root, labs, |lab| {
         eprintln!("graded {}: {}/{}", lab.lab, lab.score, lab.max_score);
-    })
+    })?;
+    Ok(report)
 }
 
 /// Grades the references and the stubs; fails naming every test that broke the contract.
