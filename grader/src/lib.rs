@@ -3,7 +3,8 @@
 //! Grading is a pipeline, and the folders of `src/` are its stages, in order. Each stage uses
 //! only the stages before it, and the modules below them all: the [`evidence`] text that the
 //! build writes into every test and the judge reads back, the [`confinement`] of every process
-//! started (cargo's builds, each test), and the [`cores`] that builds and tests take turns on.
+//! started (cargo's builds, each test), the [`cores`] that builds and tests take turns on, and
+//! the grader's own [`error`]s (what keeps it from grading, never a student's mistake).
 //! 1. [`intake`]: what the grader knows and what was handed in: the labs and their expected
 //!    tests ([`intake::catalog`]), the one folder walker ([`intake::tree`]), a zip unpacked
 //!    ([`intake::unzip`]), the workspace found and each lab's student files taken
