@@ -11,7 +11,7 @@ start=$(date +%s)
 if [ -n "${2:-}" ]; then export CORPUS_ONLY="$2"; fi
 CORPUS_GRADINGS="$gradings" cargo test -p grader --test corpus -- --nocapture >"$log" 2>&1 || true
 varied=$(grep -E "depends on the run|grading [0-9]+ scored" "$log" | sed 's/^ *//' | sort -u || true)
-fixture='^test \[(hostile|fair)\] [a-z0-9-]+ \.\.\. '
+fixture='^test \[(hostile|fair)\] +[a-z0-9-]+ +\.\.\. '
 graded=$(grep -cE "$fixture(ok|FAILED)$" "$log" || true)
 echo "graded $graded fixtures $gradings times each in $(( $(date +%s) - start )) s"
 if [ -n "$varied" ]; then
@@ -19,3 +19,4 @@ if [ -n "$varied" ]; then
 fi
 echo "outcomes that varied between gradings: $(printf '%s' "$varied" | grep -c . || true)"
 grep -E "${fixture}FAILED$" "$log" || true
+grep -E "^test result" "$log" || true
