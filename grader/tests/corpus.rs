@@ -50,6 +50,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -1038,24 +1039,45 @@ struct Found {
     timeline: Option<String>,
 }
 
-/// Each fixture's [`Found`], by id, as its round is graded.
+/// Each fixture's [`Found`], by id, as its round is graded, and the ids told so far.
 #[derive(Default)]
 struct Findings {
-    found: Mutex<BTreeMap<String, Found>>,
+    found: Mutex<(BTreeMap<String, Found>, BTreeSet<String>)>,
     added: Condvar,
 }
 
 impl Findings {
     fn add(&self, id: &str, found: Found) {
-        self.found.lock().unwrap().insert(id.to_owned(), found);
+        let mut guard = self.found.lock().unwrap();
+        guard.0.insert(id.to_owned(), found);
+        guard.1.insert(id.to_owned());
         self.added.notify_all();
+    }
+
+    /// Tells every fixture of `chosen` not told yet that it was not graded, because `why`:
+    /// no trial waits for ever.
+    fn fail_the_rest(&self, chosen: &[&Fixture], why: &str) {
+        for fixture in chosen {
+            let told = self.found.lock().unwrap().1.contains(&fixture.id);
+            if !told {
+                let mismatches = vec![why.to_owned()];
+                let timeline = None;
+                self.add(
+                    &fixture.id,
+                    Found {
+                        mismatches,
+                        timeline,
+                    },
+                );
+            }
+        }
     }
 
     /// Waits until the fixture `id` is graded, and takes what was found.
     fn take(&self, id: &str) -> Found {
         let mut found = self.found.lock().unwrap();
         loop {
-            if let Some(mine) = found.remove(id) {
+            if let Some(mine) = found.0.remove(id) {
                 return mine;
             }
             found = self.added.wait(found).unwrap();
@@ -1176,7 +1198,14 @@ fn fixture_trials(args: &Arguments, corpora: Corpora) -> Vec<Trial> {
         trials.push(trial);
     }
     if !chosen.is_empty() {
-        thread::spawn(move || grade_corpus(&chosen, &findings));
+        let findings = Arc::clone(&findings);
+        thread::spawn(move || {
+            let graded = panic::catch_unwind(AssertUnwindSafe(|| grade_corpus(&chosen, &findings)));
+            if graded.is_err() {
+                let why = "not graded: the corpus harness panicked (its message is above)";
+                findings.fail_the_rest(&chosen, why);
+            }
+        });
     }
     trials
 }
