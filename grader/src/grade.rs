@@ -9,7 +9,6 @@
 //! error, panic (its message), stack overflow, out of memory, crash (its signal), timeout, or
 //! an exit without evidence.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,10 +17,7 @@ use std::time::{Duration, SystemTime};
 use crate::error::{IoContext, Result};
 use tempfile::TempDir;
 
-use crate::compile::cargo_build::{
-    Build, BuildLimits, BuildPlan, BuildWorkspace, Profile, build_tests,
-};
-use crate::compile::{merged, scratch};
+use crate::compile::cargo_build::BuildLimits;
 use crate::cores::Cores;
 use crate::evidence::new_secret;
 use crate::execute::outcome::{Failure, TestOutcome, all_failed};
@@ -33,9 +29,10 @@ use crate::intake::policy;
 use crate::score::report::{LabReport, Report};
 use crate::score::rubric::Rubric;
 
+mod builds;
 mod schedule;
 
-use schedule::{Runnable, pace_timeouts, runnable_tests};
+use schedule::pace_timeouts;
 
 /// Everything the grader needs to grade labs.
 #[derive(Debug, Clone)]
@@ -341,98 +338,6 @@ impl Grader {
             });
         }
         Ok(to_build)
-    }
-
-    /// Builds the `accepted` labs with their tests reporting evidence, once per profile,
-    /// copying the executables into `binaries`. Returns the tests to run; the tests of a lab
-    /// that does not compile go straight to `outcomes`, failed with the compiler's error.
-    fn build(
-        &self,
-        accepted: &[Accepted<'_>],
-        binaries: &Path,
-        outcomes: &mut [Vec<TestOutcome>],
-    ) -> Result<Vec<Runnable>> {
-        let workspace = BuildWorkspace::lock(&self.cache)?;
-        let overlays: Vec<(&str, &Sources)> = accepted
-            .iter()
-            .map(|lab| (lab.lab.name, &lab.sources))
-            .collect();
-        scratch::prepare(&self.pristine, workspace.root(), &overlays)?;
-        let mut runnable = Vec::new();
-        for (profile, limits) in [
-            (Profile::Threads, self.limits),
-            (Profile::Loom, self.loom_limits),
-        ] {
-            let built = self.build_profile(&workspace, accepted, profile, binaries)?;
-            for (lab, (tests, build)) in accepted.iter().zip(built) {
-                let Some(build) = build else {
-                    continue;
-                };
-                runnable.extend(runnable_tests(lab.index, tests, build, limits, outcomes));
-            }
-        }
-        Ok(runnable)
-    }
-
-    /// Builds the tests of `profile` of the `accepted` labs in `workspace`; returns, for each
-    /// accepted lab in order, its expected tests of the profile and their build (`None` when
-    /// it has none of the profile).
-    fn build_profile(
-        &self,
-        workspace: &BuildWorkspace,
-        accepted: &[Accepted<'_>],
-        profile: Profile,
-        binaries: &Path,
-    ) -> Result<Vec<(Vec<TestId>, Option<Build>)>> {
-        let tests: Vec<Vec<TestId>> = accepted
-            .iter()
-            .map(|lab| {
-                lab.expected
-                    .iter()
-                    .filter(|test| (test.tier == Tier::Loom) == (profile == Profile::Loom))
-                    .cloned()
-                    .collect()
-            })
-            .collect();
-        let names: Vec<&str> = accepted
-            .iter()
-            .zip(&tests)
-            .filter(|(_, tests)| !tests.is_empty())
-            .map(|(lab, _)| lab.lab.name)
-            .collect();
-        let targets: BTreeSet<&str> = tests
-            .iter()
-            .flatten()
-            .map(|test| merged::locate(test).0)
-            .collect();
-        let targets: Vec<&str> = targets.into_iter().collect();
-        if !names.is_empty() {
-            self.stage(&format!(
-                "building the {} tests of {}",
-                match profile {
-                    Profile::Threads => "visible and hidden",
-                    Profile::Loom => "loom",
-                },
-                names.join(", ")
-            ));
-        }
-        let plan = BuildPlan {
-            labs: &names,
-            targets: &targets,
-            profile,
-            limits: self.build_limits,
-        };
-        let building = self.cores.build();
-        let mut builds = build_tests(workspace, plan, &self.cache, binaries)?;
-        drop(building);
-        Ok(accepted
-            .iter()
-            .zip(tests)
-            .map(|(lab, tests)| {
-                let build = builds.remove(lab.lab.name);
-                (tests, build)
-            })
-            .collect())
     }
 
     /// A new folder under `<cache>/<kind>`, deleted when dropped. Folders there that a grader
