@@ -18,10 +18,10 @@
 //! could imitate and a new Rust could change. The call goes right after the body's opening
 //! brace, so lines stay the pristine file's.
 
-use crate::error::{Context, Result};
 use proc_macro2::LineColumn;
 use rand::RngExt;
 
+use crate::error::{Context, Result};
 use crate::intake::catalog::is_test;
 
 /// The name of the function the rewritten tests call at the end of their body.
@@ -29,6 +29,9 @@ const REPORTER: &str = "__grader_evidence";
 
 /// The name of the function the rewritten tests call at the start of their body.
 const HOOK: &str = "__grader_panics";
+
+/// What follows the secret on a pass line.
+const PASSED: &str = " passed ";
 
 /// What follows the secret on a panic's line.
 const PANICKED: &str = " panicked ";
@@ -48,7 +51,7 @@ pub fn new_secret() -> String {
 /// own: the statement injected prints a newline before it, since libtest may leave
 /// `test name ... ` unterminated).
 pub fn marker(secret: &str, test: &str) -> String {
-    format!("{secret} passed {test}")
+    format!("{secret}{PASSED}{test}")
 }
 
 /// Whether `stdout` holds the evidence that `test` ran to its end.
@@ -64,7 +67,7 @@ pub fn without_evidence(output: &str, secret: &str) -> String {
     let mut kept = String::with_capacity(output.len());
     let panicked = format!("{secret}{PANICKED}");
     for line in output.split_inclusive('\n') {
-        if line.starts_with(secret) && line.contains(" passed ") {
+        if line.starts_with(secret) && line.contains(PASSED) {
             continue;
         }
         match line.find(&panicked) {

@@ -79,7 +79,7 @@ pub fn fetch_dependencies(root: &Path) -> Result<()> {
         .args(["fetch", "--locked", "--quiet"])
         .current_dir(root)
         .status()
-        .context("cannot run cargo fetch")?;
+        .running("run cargo fetch")?;
     if !status.success() {
         bail!("cargo fetch failed in {}", root.display());
     }
@@ -176,14 +176,14 @@ fn build_locked(
     target_dir: &Path,
 ) -> Result<BTreeMap<String, Build>> {
     let mut command = build_command(root, &plan, target_dir);
-    let mut child = command.spawn().context("cannot run cargo")?;
+    let mut child = command.spawn().running("run cargo")?;
     let watchdog = Watchdog::start(&child, plan.limits.timeout);
     let stderr = child.stderr.take().expect("stderr is piped");
     let stderr = thread::spawn(move || std::io::read_to_string(stderr).unwrap_or_default());
     let stdout = BufReader::new(child.stdout.take().expect("stdout is piped"));
     let root = root.canonicalize().on("resolve", root)?;
     let said = read_messages(stdout, &root, plan.labs)?;
-    let status = child.wait().context("cannot wait for cargo")?;
+    let status = child.wait().running("wait for cargo")?;
     let stderr = if watchdog.finish() {
         format!(
             "the build took longer than {} s and was stopped: look for code that keeps the \

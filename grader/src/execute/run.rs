@@ -10,7 +10,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::error::{Context, IoContext, Result};
+use crate::error::{IoContext, Result};
 
 use crate::confinement::{Watchdog, confine, kill_process_group};
 
@@ -74,7 +74,7 @@ pub fn run_test(
     let stderr = thread::spawn(move || capture(stderr, cap));
 
     let watchdog = Watchdog::start(&child, limits.timeout);
-    let status = child.wait().context("cannot wait for the test")?;
+    let status = child.wait().running("wait for the test")?;
     let elapsed = started.elapsed();
     let timed_out = watchdog.finish();
     // Whatever the test left running (threads die with it; anything else is in its group).

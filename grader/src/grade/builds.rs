@@ -42,8 +42,11 @@ impl Grader {
         scratch::prepare(&self.pristine, workspace.root(), &overlays)?;
         // Both profiles at once, each in its own target directory: while one compiles its
         // last crate on one core, the other has the rest.
-        let plans =
-            [Profile::Threads, Profile::Loom].map(|profile| self.plan_profile(accepted, profile));
+        let profiles = [
+            (Profile::Threads, self.limits),
+            (Profile::Loom, self.loom_limits),
+        ];
+        let plans = profiles.map(|(profile, _)| self.plan_profile(accepted, profile));
         let built: Vec<Result<_>> = std::thread::scope(|scope| {
             let builds: Vec<_> = plans
                 .into_iter()
@@ -58,7 +61,7 @@ impl Grader {
                 .collect()
         });
         let mut runnable = Vec::new();
-        for (built, limits) in built.into_iter().zip([self.limits, self.loom_limits]) {
+        for (built, (_, limits)) in built.into_iter().zip(profiles) {
             for (lab, (tests, build)) in accepted.iter().zip(built?) {
                 let Some(build) = build else {
                     continue;

@@ -189,7 +189,7 @@ fn toolchain_file() -> Result<String> {
     let output = std::process::Command::new("rustc")
         .arg("--version")
         .output()
-        .context("cannot run rustc --version")?;
+        .running("run rustc --version")?;
     let text = String::from_utf8_lossy(&output.stdout);
     let version = text
         .split_whitespace()
