@@ -210,15 +210,28 @@ fn build_command(root: &Path, plan: &BuildPlan<'_>, target_dir: &Path) -> Comman
         .arg("--message-format=json")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    let profile = match plan.profile {
+        Profile::Threads => "dev",
+        Profile::Loom => "release",
+    };
     if plan.profile == Profile::Loom {
         // Incremental in release too: a submission's lab crates differ from the last one's
         // in the student's files only, and rebuild in a fraction of the time.
         command.args(["--release", "--config", "profile.release.incremental=true"]);
-        // The lab crates (the student's code and the models, compiled again for every
-        // submission) not optimised: loom's engine and the facade, where a model spends its
-        // time, stay fully optimised. A new submission's loom build takes a third of the
-        // time it takes at `opt-level = 1`, and the models run about as fast.
-        for lab in plan.labs {
+    }
+    for lab in plan.labs {
+        // The lab crates, compiled again for every submission, in 4 codegen units rather
+        // than incremental's 256: small crates, and less to set up, write and link for each.
+        // A new submission's debug build takes about a tenth less time.
+        command.args([
+            "--config",
+            &format!("profile.{profile}.package.{lab}.codegen-units=4"),
+        ]);
+        if plan.profile == Profile::Loom {
+            // The student's code and the models not optimised: loom's engine and the facade,
+            // where a model spends its time, stay fully optimised. A new submission's loom
+            // build takes a third of the time it takes at `opt-level = 1`, and the models run
+            // about as fast.
             command.args([
                 "--config",
                 &format!("profile.release.package.{lab}.opt-level=0"),
@@ -328,9 +341,13 @@ fn cargo(root: &Path, target_dir: &Path, profile: Profile) -> Command {
     if profile == Profile::Loom {
         command.env("RUSTFLAGS", "--cfg loom");
     } else {
-        // Line tables are what a backtrace needs; full debug info only makes linking each
-        // test executable slower.
-        command.env("CARGO_PROFILE_DEV_DEBUG", "line-tables-only");
+        // No debug info, and none of the dependencies' linked in: tests run without
+        // backtraces (`RUST_BACKTRACE=0`), and a panic's place comes from the code itself.
+        // A submission's build then writes and links a fifth as much (2 MB test executables
+        // instead of 10 MB), and rebuilds after a stub in a fifth less time.
+        command
+            .env("CARGO_PROFILE_DEV_DEBUG", "false")
+            .env("CARGO_PROFILE_DEV_STRIP", "debuginfo");
     }
     command
 }
