@@ -10,7 +10,7 @@ use labkit::sync::thread;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use gate::gated_connect;
+use gate::connect_all_gated;
 use lab1_semaphore::{MAX_CONCURRENT_CONNECTIONS, Semaphore, connect_all, device_ips};
 
 #[test]
@@ -18,9 +18,7 @@ fn ten_devices_use_the_limit_in_full_and_never_exceed_it() {
     // All ten devices, each held until the limit (or every remaining device) is inside at
     // once; the peak must be the limit, never above it.
     let devices = device_ips();
-    let (gate, connect) = gated_connect(devices.len(), MAX_CONCURRENT_CONNECTIONS);
-    let connections = connect_all(devices.clone(), MAX_CONCURRENT_CONNECTIONS, connect);
-    let peak = gate.0.lock().unwrap().peak;
+    let (connections, peak) = connect_all_gated(devices.clone(), MAX_CONCURRENT_CONNECTIONS);
     assert!(
         peak <= MAX_CONCURRENT_CONNECTIONS,
         "{peak} connections were open at once, above the limit of {MAX_CONCURRENT_CONNECTIONS}: \

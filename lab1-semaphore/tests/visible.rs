@@ -6,7 +6,7 @@ use std::time::Duration;
 
 mod gate;
 
-use gate::gated_connect;
+use gate::connect_all_gated;
 use lab1_semaphore::{MAX_CONCURRENT_CONNECTIONS, Semaphore, connect_all, device_ips};
 use labkit::sync::{probe, thread};
 
@@ -169,8 +169,7 @@ fn at_most_three_devices_connect_at_once() {
     // them. (A thread waiting in `acquire` cannot be seen without a clock; a spare permit
     // can.)
     let three = devices[..MAX_CONCURRENT_CONNECTIONS].to_vec();
-    let (_, connect) = gated_connect(three.len(), MAX_CONCURRENT_CONNECTIONS);
-    let connections = connect_all(three, MAX_CONCURRENT_CONNECTIONS, connect);
+    let connections = connect_all_gated(three, MAX_CONCURRENT_CONNECTIONS).0;
     assert_eq!(
         connections.len(),
         MAX_CONCURRENT_CONNECTIONS,

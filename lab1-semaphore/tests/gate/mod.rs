@@ -1,30 +1,60 @@
 //! A `connect` that holds connections inside until the limit is reached, shared by the
 //! visible and stress tests of Lab 1.3.
 
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use lab1_semaphore::Connection;
+use lab1_semaphore::{Connection, connect_all};
+use labkit::sync::{Condvar, Mutex, probe, thread};
+
+/// How long a gated `connect_all` may take while some thread still runs (a semaphore that
+/// spins, say) before the test says what never happened.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// `connect_all(devices, limit, ..)` with the gate's `connect` ([`gated_connect`]), on a
+/// thread of its own: its result (each device's connection, in the order given), and the
+/// most connections that were ever inside `connect` at once. Fails as soon as every thread
+/// is asleep in a wait that nothing is left to end (a permit never handed out, a waiter
+/// never woken), naming each wait and its line; or after [`PATIENCE`], while a thread still
+/// runs without getting in.
+pub fn connect_all_gated(devices: Vec<String>, limit: usize) -> (Vec<Connection>, usize) {
+    let count = devices.len();
+    let (gate, connect) = gated_connect(count, limit);
+    let runner = thread::spawn(move || connect_all(devices, limit, connect));
+    if !probe::returns(PATIENCE, || runner.is_finished()) {
+        let gate = gate.0.lock().unwrap();
+        panic!(
+            "`connect_all` never returned: {} connections were open while {} devices still \
+             waited for one of {limit} permits: does the semaphore hand out all {limit} \
+             permits, and wake a waiter when one is given back?\n{}",
+            gate.inside,
+            count - gate.finished - gate.inside,
+            probe::sleepers()
+        );
+    }
+    match runner.join() {
+        Ok(connections) => (connections, gate.0.lock().unwrap().peak),
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
 
 /// How many connections are inside, the most there ever were, and how many have finished.
 #[derive(Default)]
-pub struct Gate {
+struct Gate {
     inside: usize,
     /// The most connections that were ever inside at once.
-    pub peak: usize,
+    peak: usize,
     finished: usize,
 }
 
 /// The gate's state and the condition variable that signals its changes.
-pub type SharedGate = Arc<(Mutex<Gate>, Condvar)>;
+type SharedGate = Arc<(Mutex<Gate>, Condvar)>;
 
 /// A `connect` that stays inside until the semaphore's limit (or every remaining device) is
 /// inside at once, so that the peak is the limit whenever the semaphore lets it be; and that
-/// records the peak. It fails, rather than hangs, if that never happens.
-pub fn gated_connect(
-    devices: usize,
-    limit: usize,
-) -> (SharedGate, impl Fn(&Connection) -> Connection) {
+/// records the peak. It waits in the facade, with no timeout, for [`connect_all_gated`]'s
+/// probe to see.
+fn gated_connect(devices: usize, limit: usize) -> (SharedGate, impl Fn(&Connection) -> Connection) {
     let gate = Arc::new((Mutex::new(Gate::default()), Condvar::new()));
     let shared = Arc::clone(&gate);
     let connect = move |connection: &Connection| {
@@ -33,22 +63,12 @@ pub fn gated_connect(
         gate.inside += 1;
         gate.peak = gate.peak.max(gate.inside);
         changed.notify_all();
-        loop {
-            let needed = limit.min(devices - gate.finished);
-            if gate.inside >= needed {
-                break;
-            }
-            let (next, timeout) = changed.wait_timeout(gate, Duration::from_secs(10)).unwrap();
-            gate = next;
-            assert!(
-                !timeout.timed_out(),
-                "only {} connections were ever open at once while {} devices still waited: \
-                 does the semaphore hand out all {limit} permits, and wake a waiter when one \
-                 is given back?",
-                gate.inside,
-                devices - gate.finished - gate.inside
-            );
-        }
+        // Inside until `limit` connections are, or every device left is.
+        gate = changed
+            .wait_while(gate, |gate| {
+                gate.inside < limit.min(devices - gate.finished)
+            })
+            .unwrap();
         gate.inside -= 1;
         gate.finished += 1;
         changed.notify_all();
