@@ -1,14 +1,14 @@
 //! Visible tests of Lab 1.3 on real threads. Run them with `cargo test -p lab1-semaphore`.
 #![cfg(not(loom))]
 
-use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 mod gate;
 
 use gate::connect_all_gated;
 use lab1_semaphore::{MAX_CONCURRENT_CONNECTIONS, Semaphore, connect_all, device_ips};
-use labkit::sync::{probe, thread};
+use labkit::sync::{Condvar, Mutex, probe, thread};
 
 /// How long a test waits for something that a correct semaphore does at once, before it
 /// says what never happened.
@@ -239,29 +239,38 @@ fn every_device_is_connected_once_in_input_order() {
     // finished. Results in finishing order would put it at the end. (The
     // order permits are taken in is left to the scheduler here; the loom model checks that
     // names follow positions whatever that order.)
+    // The first device waits in a wait of the facade, and `connect_all` runs on a thread of
+    // its own while the test watches: connections made one after another leave every thread
+    // asleep, and the test says so at once.
     let last_done = Arc::new((Mutex::new(false), Condvar::new()));
     let first_ip = devices[0].clone();
     let last_ip = devices[devices.len() - 1].clone();
-    // A limit of one permit per device: no thread ever waits, so a wake-up bug (tested
-    // elsewhere) cannot make this test's outcome depend on the run.
+    // A limit of one permit per device: no thread ever waits for a permit, so a wake-up bug
+    // (tested elsewhere) cannot make this test's outcome depend on the run.
     let limit = devices.len();
-    let connections = connect_all(devices.clone(), limit, move |connection| {
-        let (done, changed) = &*last_done;
-        if connection.device_ip == first_ip {
-            let done = done.lock().unwrap();
-            let (_done, waited) = changed
-                .wait_timeout_while(done, PATIENCE, |done| !*done)
-                .unwrap();
-            assert!(
-                !waited.timed_out(),
-                "the last device never connected while the first one held its permit"
-            );
-        } else if connection.device_ip == last_ip {
-            *done.lock().unwrap() = true;
-            changed.notify_all();
-        }
-        connection.clone()
+    let to_connect = devices.clone();
+    let runner = thread::spawn(move || {
+        connect_all(to_connect, limit, move |connection| {
+            let (done, changed) = &*last_done;
+            if connection.device_ip == first_ip {
+                let done = done.lock().unwrap();
+                let _done = changed.wait_while(done, |done| !*done).unwrap();
+            } else if connection.device_ip == last_ip {
+                *done.lock().unwrap() = true;
+                changed.notify_all();
+            }
+            connection.clone()
+        })
     });
+    assert!(
+        probe::returns(PATIENCE, || runner.is_finished()),
+        "the last device never connected while the first one held its permit: start every \
+         device's thread first, then join them all\n{}",
+        probe::sleepers()
+    );
+    let connections = runner
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
     let ips: Vec<_> = connections.iter().map(|c| c.device_ip.clone()).collect();
     assert_eq!(
         ips, devices,
