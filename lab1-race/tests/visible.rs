@@ -18,14 +18,6 @@ where
     P: Fn() + Send + Sync + 'static,
 {
     let total = run_threads(threads, iterations, pause);
-    assert_every_thread_joined(threads, iterations);
-    total
-}
-
-/// Checks that `run_threads(threads, iterations, ..)`, which has returned, joined every
-/// thread it started.
-#[track_caller]
-fn assert_every_thread_joined(threads: usize, iterations: usize) {
     let left = probe::unjoined();
     assert_eq!(
         left, 0,
@@ -33,6 +25,7 @@ fn assert_every_thread_joined(threads: usize, iterations: usize) {
          unjoined: join every handle (`handle.join()`) before reading the counter, or the \
          value is read while threads are still counting"
     );
+    total
 }
 
 /// Claims: 3, 5, 7.
@@ -116,43 +109,45 @@ fn a_write_between_read_and_write_is_lost() {
 
 /// Every thread pauses, at its first pause, until all of them are inside a pause at once,
 /// which only threads that run at the same time can do. `run_threads` runs on a thread of its
-/// own while the test watches: threads run one after another leave every thread asleep, and
-/// the test says so at once.
+/// own while the test watches the meeting: threads run one after another leave every thread
+/// asleep, and the test says so at once.
 ///
 /// Claims: 4, 6, 7.
 #[test]
 fn run_threads_runs_its_threads_at_the_same_time() {
     const THREADS: usize = 4;
-    /// How long `run_threads` may take while some thread still runs.
+    /// How long the threads may take to meet while some thread still runs.
     const PATIENCE: Duration = Duration::from_secs(3);
     thread_local!(static ARRIVED: Cell<bool> = const { Cell::new(false) });
     let meeting = Arc::new((Mutex::new(0usize), Condvar::new()));
-    let gate = Arc::clone(&meeting);
+    let arrivals = Arc::new(AtomicUsize::new(0));
+    let (gate, arriving) = (Arc::clone(&meeting), Arc::clone(&arrivals));
     let runner = thread::spawn(move || {
-        run_threads(THREADS, 250, move || {
+        run_and_join(THREADS, 250, move || {
             if ARRIVED.with(|arrived| arrived.replace(true)) {
                 return;
             }
             let (arrived, all_in) = &*gate;
             let mut arrived = arrived.lock().unwrap();
             *arrived += 1;
+            arriving.store(*arrived, Ordering::SeqCst);
             all_in.notify_all();
             let _all_in = all_in.wait_while(arrived, |n| *n < THREADS).unwrap();
         })
     });
+    let met = || arrivals.load(Ordering::SeqCst) == THREADS;
     assert!(
-        probe::returns(PATIENCE, || runner.is_finished()),
+        probe::returns(PATIENCE, || met() || runner.is_finished()),
         "only {} of {THREADS} threads ever reached their first pause, and each waits there for \
          the others: the threads do not run at the same time. Start every thread first, then \
          join them all; joining each one right after starting it runs them one after \
          another, and nothing can race\n{}",
-        *meeting.0.lock().unwrap(),
+        arrivals.load(Ordering::SeqCst),
         probe::sleepers()
     );
     let total = runner
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    assert_every_thread_joined(THREADS, 250);
     assert!(
         total <= THREADS * 250,
         "4 threads x 250 increments gave {total}: it can be less than 1000 (lost updates are \

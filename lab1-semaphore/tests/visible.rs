@@ -1,6 +1,7 @@
 //! Visible tests of Lab 1.3 on real threads. Run them with `cargo test -p lab1-semaphore`.
 #![cfg(not(loom))]
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
@@ -240,9 +241,11 @@ fn every_device_is_connected_once_in_input_order() {
     // order permits are taken in is left to the scheduler here; the loom model checks that
     // names follow positions whatever that order.)
     // The first device waits in a wait of the facade, and `connect_all` runs on a thread of
-    // its own while the test watches: connections made one after another leave every thread
-    // asleep, and the test says so at once.
+    // its own while the test watches for the last device: connections made one after another
+    // leave every thread asleep, and the test says so at once.
     let last_done = Arc::new((Mutex::new(false), Condvar::new()));
+    let last_connected = Arc::new(AtomicBool::new(false));
+    let connected = Arc::clone(&last_connected);
     let first_ip = devices[0].clone();
     let last_ip = devices[devices.len() - 1].clone();
     // A limit of one permit per device: no thread ever waits for a permit, so a wake-up bug
@@ -257,13 +260,16 @@ fn every_device_is_connected_once_in_input_order() {
                 let _done = changed.wait_while(done, |done| !*done).unwrap();
             } else if connection.device_ip == last_ip {
                 *done.lock().unwrap() = true;
+                connected.store(true, Ordering::SeqCst);
                 changed.notify_all();
             }
             connection.clone()
         })
     });
     assert!(
-        probe::returns(PATIENCE, || runner.is_finished()),
+        probe::returns(PATIENCE, || {
+            last_connected.load(Ordering::SeqCst) || runner.is_finished()
+        }),
         "the last device never connected while the first one held its permit: start every \
          device's thread first, then join them all\n{}",
         probe::sleepers()
