@@ -243,7 +243,7 @@ fn the_result_is_the_final_value_not_the_largest_seen() {
         other => panic!(
             "the first thread that `run_threads(2, 2, ..)` started never reached its second \
              pause{}: each of the `threads` threads it starts makes `iterations` increments \
-             and ends (a thread of its own that never ends is left unjoined){}",
+             and ends (a thread of its own that never ends is left unjoined)\n{}",
             other
                 .map(|event| format!(" (it sent {event:?})"))
                 .unwrap_or_default(),
@@ -254,7 +254,7 @@ fn the_result_is_the_final_value_not_the_largest_seen() {
         gate.start_one(PATIENCE),
         "`run_threads(2, 2, ..)` did not start its second thread while the first was still \
          counting: start every thread before joining any (a thread joined right after it \
-         starts runs alone, and the threads run one after another){}",
+         starts runs alone, and the threads run one after another)\n{}",
         probe::sleepers()
     );
     match next() {
