@@ -24,9 +24,10 @@ pub fn connect_all_gated(devices: Vec<String>, limit: usize) -> (Vec<Connection>
     if !probe::returns(PATIENCE, || runner.is_finished()) {
         let gate = gate.0.lock().unwrap();
         panic!(
-            "`connect_all` never returned: {} connections were open while {} devices still \
-             waited for one of {limit} permits: does the semaphore hand out all {limit} \
-             permits, and wake a waiter when one is given back?\n{}",
+            "`connect_all` never returned: {} device(s) connected at once, {} still to go, \
+             under a limit of {limit}. Start every device's thread first, then join them all; \
+             the semaphore must hand out all {limit} permits, and wake a waiter when one is \
+             given back\n{}",
             gate.inside,
             count - gate.finished - gate.inside,
             probe::sleepers()
