@@ -121,13 +121,13 @@ fn run_threads_runs_its_threads_at_the_same_time() {
     thread_local!(static ARRIVED: Cell<bool> = const { Cell::new(false) });
     let meeting = Arc::new((Mutex::new(0usize), Condvar::new()));
     let arrivals = Arc::new(AtomicUsize::new(0));
-    let (gate, arriving) = (Arc::clone(&meeting), Arc::clone(&arrivals));
+    let arriving = Arc::clone(&arrivals);
     let runner = thread::spawn(move || {
         run_and_join(THREADS, 250, move || {
             if ARRIVED.with(|arrived| arrived.replace(true)) {
                 return;
             }
-            let (arrived, all_in) = &*gate;
+            let (arrived, all_in) = &*meeting;
             let mut arrived = arrived.lock().unwrap();
             *arrived += 1;
             arriving.store(*arrived, Ordering::SeqCst);
