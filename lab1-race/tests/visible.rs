@@ -116,7 +116,7 @@ fn a_write_between_read_and_write_is_lost() {
 #[test]
 fn run_threads_runs_its_threads_at_the_same_time() {
     const THREADS: usize = 4;
-    /// How long the threads may take to meet while some thread still runs.
+    /// How long a thread may wait at the meeting while some other thread still runs.
     const PATIENCE: Duration = Duration::from_secs(3);
     thread_local!(static ARRIVED: Cell<bool> = const { Cell::new(false) });
     let meeting = Arc::new((Mutex::new(0usize), Condvar::new()));
@@ -135,14 +135,18 @@ fn run_threads_runs_its_threads_at_the_same_time() {
             let _all_in = all_in.wait_while(arrived, |n| *n < THREADS).unwrap();
         })
     });
-    let met = || arrivals.load(Ordering::SeqCst) == THREADS;
+    let arrived = || arrivals.load(Ordering::SeqCst);
     assert!(
-        probe::returns(PATIENCE, || met() || runner.is_finished()),
+        probe::watch_for(
+            PATIENCE,
+            || arrived() == THREADS || runner.is_finished(),
+            || arrived() > 0
+        ),
         "only {} of {THREADS} threads ever reached their first pause, and each waits there for \
          the others: the threads do not run at the same time. Start every thread first, then \
          join them all; joining each one right after starting it runs them one after \
          another, and nothing can race\n{}",
-        arrivals.load(Ordering::SeqCst),
+        arrived(),
         probe::sleepers()
     );
     let total = runner

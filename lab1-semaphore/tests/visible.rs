@@ -244,8 +244,11 @@ fn every_device_is_connected_once_in_input_order() {
     // its own while the test watches for the last device: connections made one after another
     // leave every thread asleep, and the test says so at once.
     let last_done = Arc::new((Mutex::new(false), Condvar::new()));
-    let last_connected = Arc::new(AtomicBool::new(false));
-    let connected = Arc::clone(&last_connected);
+    let (first_waiting, last_connected) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (waiting, connected) = (Arc::clone(&first_waiting), Arc::clone(&last_connected));
     let first_ip = devices[0].clone();
     let last_ip = devices[devices.len() - 1].clone();
     // A limit of one permit per device: no thread ever waits for a permit, so a wake-up bug
@@ -257,6 +260,7 @@ fn every_device_is_connected_once_in_input_order() {
             let (done, changed) = &*last_done;
             if connection.device_ip == first_ip {
                 let done = done.lock().unwrap();
+                waiting.store(true, Ordering::SeqCst);
                 let _done = changed.wait_while(done, |done| !*done).unwrap();
             } else if connection.device_ip == last_ip {
                 *done.lock().unwrap() = true;
@@ -267,9 +271,11 @@ fn every_device_is_connected_once_in_input_order() {
         })
     });
     assert!(
-        probe::returns(PATIENCE, || {
-            last_connected.load(Ordering::SeqCst) || runner.is_finished()
-        }),
+        probe::watch_for(
+            PATIENCE,
+            || last_connected.load(Ordering::SeqCst) || runner.is_finished(),
+            || first_waiting.load(Ordering::SeqCst)
+        ),
         "the last device never connected while the first one held its permit: start every \
          device's thread first, then join them all\n{}",
         probe::sleepers()

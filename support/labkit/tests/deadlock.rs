@@ -328,3 +328,49 @@ fn a_gate_lets_threads_start_one_at_a_time_in_the_order_they_were_spawned() {
         "the gate let go a thread that was never spawned"
     );
 }
+
+#[test]
+fn watch_for_says_no_at_once_to_sleepers_after_its_patience_to_a_kept_waiter_and_waits_out_a_runner()
+ {
+    let _serial = probe::serial();
+    let patience = Duration::from_millis(20);
+    // Asleep in a wait that only this thread could end: no, at once, though nothing waited.
+    let pair = Arc::new((Mutex::new(false), Condvar::new()));
+    let sleeper = {
+        let pair = Arc::clone(&pair);
+        thread::spawn(move || {
+            let (go, changed) = &*pair;
+            let _go = changed.wait_while(go.lock().unwrap(), |go| !*go).unwrap();
+        })
+    };
+    assert!(!probe::watch_for(
+        Duration::from_secs(60),
+        || false,
+        || false
+    ));
+    *pair.0.lock().unwrap() = true;
+    pair.1.notify_all();
+    sleeper.join().unwrap();
+    // A thread left waiting outside the facade's sight (on a channel): no, after the patience.
+    let (keep, kept) = mpsc::channel::<()>();
+    let waiter = thread::spawn(move || kept.recv().is_err());
+    assert!(!probe::watch_for(patience, || false, || true));
+    // A thread that runs (asleep outside the facade) for many patiences, with nobody kept
+    // waiting: watched until done.
+    let finished = Arc::new(AtomicBool::new(false));
+    let runner = {
+        let finished = Arc::clone(&finished);
+        thread::spawn(move || {
+            std::thread::sleep(patience * 10);
+            finished.store(true, Ordering::SeqCst);
+        })
+    };
+    assert!(probe::watch_for(
+        patience,
+        || finished.load(Ordering::SeqCst),
+        || false
+    ));
+    runner.join().unwrap();
+    drop(keep);
+    assert!(waiter.join().unwrap());
+}

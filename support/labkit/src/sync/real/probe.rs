@@ -97,6 +97,27 @@ pub fn returns(patience: Duration, returned: impl Fn() -> bool) -> bool {
     watch(patience, false, |_| returned().then_some(true))
 }
 
+/// Whether `done()` comes true while the test watches threads it cannot join yet: `true` as
+/// soon as it does; `false` as soon as every other thread is asleep in a wait of the facade
+/// that only the current thread could end (nothing is left that could make it true), or when,
+/// after a `patience` without it, `kept_waiting()` says a thread has been left waiting that
+/// long. Otherwise it watches on, without end: a thread that runs forever (an endless loop)
+/// is for the test's timeout to stop, not for a message that would blame a wait.
+pub fn watch_for(
+    patience: Duration,
+    done: impl Fn() -> bool,
+    kept_waiting: impl Fn() -> bool,
+) -> bool {
+    loop {
+        if returns(patience, &done) {
+            return true;
+        }
+        if kept_waiting() || super::waits::all_others_asleep() {
+            return false;
+        }
+    }
+}
+
 /// What the threads of the current test are asleep in, at which lines, when every thread
 /// but the current one is asleep with nothing left to wake it (empty otherwise): what a test
 /// adds to its message when threads it waited for never returned.
