@@ -330,8 +330,7 @@ fn a_gate_lets_threads_start_one_at_a_time_in_the_order_they_were_spawned() {
 }
 
 #[test]
-fn watch_for_says_no_at_once_to_sleepers_after_its_patience_to_a_kept_waiter_and_waits_out_a_runner()
- {
+fn watch_for_stops_at_sleepers_and_kept_waiters_and_waits_out_runners() {
     let _serial = probe::serial();
     let patience = Duration::from_millis(20);
     // Asleep in a wait that only this thread could end: no, at once, though nothing waited.
