@@ -116,7 +116,8 @@ fn a_write_between_read_and_write_is_lost() {
 #[test]
 fn run_threads_runs_its_threads_at_the_same_time() {
     const THREADS: usize = 4;
-    /// How long a thread may wait at the meeting while some other thread still runs.
+    /// How long threads may wait at the meeting with no other arriving, while some other
+    /// thread still runs.
     const PATIENCE: Duration = Duration::from_secs(3);
     thread_local!(static ARRIVED: Cell<bool> = const { Cell::new(false) });
     let meeting = Arc::new((Mutex::new(0usize), Condvar::new()));
@@ -140,7 +141,7 @@ fn run_threads_runs_its_threads_at_the_same_time() {
         probe::watch_for(
             PATIENCE,
             || arrived() == THREADS || runner.is_finished(),
-            || arrived() > 0
+            || (arrived() > 0).then(arrived)
         ),
         "only {} of {THREADS} threads ever reached their first pause, and each waits there for \
          the others: the threads do not run at the same time. Start every thread first, then \

@@ -274,10 +274,11 @@ fn every_device_is_connected_once_in_input_order() {
         probe::watch_for(
             PATIENCE,
             || last_connected.load(Ordering::SeqCst) || runner.is_finished(),
-            || first_waiting.load(Ordering::SeqCst)
+            || first_waiting.load(Ordering::SeqCst).then_some(())
         ),
-        "the last device never connected while the first one held its permit: start every \
-         device's thread first, then join them all\n{}",
+        "the last device never connected while the first one held its permit: does \
+         `connect_all` connect every device, each on a thread started before any is joined \
+         (start them all, then join them all)?\n{}",
         probe::sleepers()
     );
     let connections = runner

@@ -7,22 +7,26 @@ use std::time::Duration;
 use lab1_semaphore::{Connection, connect_all};
 use labkit::sync::{Condvar, Mutex, probe, thread};
 
-/// How long a connection may wait inside the gate while some thread still runs (a semaphore
-/// that spins, say) before the test says what never happened.
+/// How long connections may wait inside the gate with no other getting in or out, while some
+/// thread still runs (a semaphore that spins, say), before the test says what never happened.
 const PATIENCE: Duration = Duration::from_secs(10);
 
 /// `connect_all(devices, limit, ..)` with the gate's `connect` ([`gated_connect`]), on a
 /// thread of its own: its result (each device's connection, in the order given), and the
 /// most connections that were ever inside `connect` at once. Fails as soon as every thread
 /// is asleep in a wait that nothing is left to end (a permit never handed out, a waiter
-/// never woken), naming each wait and its line; or once a connection has waited inside for
-/// [`PATIENCE`] while another thread still runs without getting in.
+/// never woken), naming each wait and its line; or once connections have waited inside for
+/// [`PATIENCE`] with none getting in or out, while another thread still runs.
 pub fn connect_all_gated(devices: Vec<String>, limit: usize) -> (Vec<Connection>, usize) {
     let count = devices.len();
     let (gate, connect) = gated_connect(count, limit);
     let runner = thread::spawn(move || connect_all(devices, limit, connect));
-    let someone_inside = || gate.0.lock().unwrap().inside > 0;
-    if !probe::watch_for(PATIENCE, || runner.is_finished(), someone_inside) {
+    // Someone waiting inside, and how far the connections have got.
+    let waiting_inside = || {
+        let gate = gate.0.lock().unwrap();
+        (gate.inside > 0).then_some((gate.inside, gate.finished))
+    };
+    if !probe::watch_for(PATIENCE, || runner.is_finished(), waiting_inside) {
         let gate = gate.0.lock().unwrap();
         panic!(
             "`connect_all` never returned: {} device(s) connected at once, {} still to go, \

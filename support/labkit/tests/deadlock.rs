@@ -332,8 +332,8 @@ fn a_gate_lets_threads_start_one_at_a_time_in_the_order_they_were_spawned() {
 #[test]
 fn watch_for_stops_at_sleepers_and_kept_waiters_and_waits_out_runners() {
     let _serial = probe::serial();
-    let patience = Duration::from_millis(20);
-    // Asleep in a wait that only this thread could end: no, at once, though nothing waited.
+    let an_hour = Duration::from_secs(3600);
+    // Asleep in a wait that only this thread could end: no, with an hour's patience.
     let pair = Arc::new((Mutex::new(false), Condvar::new()));
     let sleeper = {
         let pair = Arc::clone(&pair);
@@ -342,34 +342,26 @@ fn watch_for_stops_at_sleepers_and_kept_waiters_and_waits_out_runners() {
             let _go = changed.wait_while(go.lock().unwrap(), |go| !*go).unwrap();
         })
     };
-    assert!(!probe::watch_for(
-        Duration::from_secs(60),
-        || false,
-        || false
-    ));
+    assert!(!probe::watch_for(an_hour, || false, || None::<()>));
     *pair.0.lock().unwrap() = true;
     pair.1.notify_all();
     sleeper.join().unwrap();
-    // A thread left waiting outside the facade's sight (on a channel): no, after the patience.
+    // From here a thread runs outside the facade's sight (asleep on a channel), so nobody is
+    // ever at rest. One kept waiting on the same thing past the patience: no.
     let (keep, kept) = mpsc::channel::<()>();
-    let waiter = thread::spawn(move || kept.recv().is_err());
-    assert!(!probe::watch_for(patience, || false, || true));
-    // A thread that runs (asleep outside the facade) for many patiences, with nobody kept
-    // waiting: watched until done.
-    let finished = Arc::new(AtomicBool::new(false));
-    let runner = {
-        let finished = Arc::clone(&finished);
-        thread::spawn(move || {
-            std::thread::sleep(patience * 10);
-            finished.store(true, Ordering::SeqCst);
-        })
-    };
-    assert!(probe::watch_for(
-        patience,
-        || finished.load(Ordering::SeqCst),
-        || false
-    ));
-    runner.join().unwrap();
+    let runner = thread::spawn(move || kept.recv().is_err());
+    assert!(!probe::watch_for(Duration::ZERO, || false, || Some(())));
+    // Waiting on something new at every look, or nobody waiting: watched on until done, a
+    // hundred looks (each a millisecond or more apart) after the patience of one.
+    for progress in [true, false] {
+        let looks = RefCell::new(0);
+        let done = || *looks.borrow() >= 100;
+        let waiting = || {
+            *looks.borrow_mut() += 1;
+            progress.then(|| *looks.borrow())
+        };
+        assert!(probe::watch_for(Duration::from_millis(1), done, waiting));
+    }
     drop(keep);
-    assert!(waiter.join().unwrap());
+    assert!(runner.join().unwrap());
 }

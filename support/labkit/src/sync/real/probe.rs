@@ -98,23 +98,43 @@ pub fn returns(patience: Duration, returned: impl Fn() -> bool) -> bool {
 }
 
 /// Whether `done()` comes true while the test watches threads it cannot join yet: `true` as
-/// soon as it does; `false` as soon as every other thread is asleep in a wait of the facade
-/// that only the current thread could end (nothing is left that could make it true), or when,
-/// after a `patience` without it, `kept_waiting()` says a thread has been left waiting that
-/// long. Otherwise it watches on, without end: a thread that runs forever (an endless loop)
-/// is for the test's timeout to stop, not for a message that would blame a wait.
-pub fn watch_for(
+/// soon as it does. `false` as soon as every other thread is asleep in a wait of the facade
+/// that only the current thread could end (nothing is left that could make it true), or once
+/// `waiting()` has said the same `Some` for `patience`: a thread kept waiting that long, with
+/// no progress (the value says what it waits on, and changes as the threads go on). While
+/// `waiting()` says `None`, it watches on without end: a thread that runs forever (an endless
+/// loop) is for the test's timeout to stop, not for a message that would blame a wait.
+/// `done()` is asked once more before any `false`. The closures are called with no lock of
+/// this module held, so they may take the facade's locks.
+pub fn watch_for<T: PartialEq>(
     patience: Duration,
     done: impl Fn() -> bool,
-    kept_waiting: impl Fn() -> bool,
+    waiting: impl Fn() -> Option<T>,
 ) -> bool {
+    let mut waited: Option<(T, Instant)> = None;
+    let mut settled_since: Option<Instant> = None;
     loop {
-        if returns(patience, &done) {
+        if done() {
             return true;
         }
-        if kept_waiting() || super::waits::all_others_asleep() {
-            return false;
+        let now = Instant::now();
+        waited = match (waiting(), waited) {
+            (None, _) => None,
+            (Some(on), Some((before, since))) if on == before => Some((before, since)),
+            (Some(on), _) => Some((on, now)),
+        };
+        let kept = waited
+            .as_ref()
+            .is_some_and(|(_, since)| now - *since >= patience);
+        settled_since = super::waits::all_others_asleep().then(|| settled_since.unwrap_or(now));
+        let at_rest = settled_since.is_some_and(|since| now - since >= SETTLING);
+        if kept || at_rest {
+            return done();
         }
+        // At every change of the counts, and at least every millisecond.
+        let _ = CHANGED
+            .wait_timeout(state(), Duration::from_millis(1))
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
     }
 }
 
