@@ -200,9 +200,9 @@ impl Batch<'_> {
             ..report
         };
         fs::create_dir_all(&dir).on("create", &dir)?;
-        write_whole(&dir.join(REPORT_JSON), &to_json(&report)?)?;
-        write_whole(&dir.join("results.json"), &to_json(&report.gradescope())?)?;
-        write_whole(&dir.join("fingerprint"), &fingerprint)?;
+        tree::write_whole(&dir.join(REPORT_JSON), &to_json(&report)?)?;
+        tree::write_whole(&dir.join("results.json"), &to_json(&report.gradescope())?)?;
+        tree::write_whole(&dir.join("fingerprint"), &fingerprint)?;
         Ok(Outcome::Graded(report))
     }
 
@@ -294,16 +294,6 @@ impl Batch<'_> {
 /// `value` as pretty JSON with a final newline.
 fn to_json(value: &impl Serialize) -> Result<String> {
     Ok(serde_json::to_string_pretty(value).context("cannot write JSON")? + "\n")
-}
-
-/// Writes `text` to `path` whole or not at all: aside, then renamed over it.
-pub fn write_whole(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut file = tempfile::NamedTempFile::new_in(dir).on("write in", dir)?;
-    std::io::Write::write_all(&mut file, text.as_bytes()).on("write", file.path())?;
-    file.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 /// What a failure to write `grades.csv` says.

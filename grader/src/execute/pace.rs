@@ -86,13 +86,8 @@ impl Pace {
     pub fn keep(&self, folder: &Path, pristine: &Path, lab: &Lab) -> Result<()> {
         fs::create_dir_all(folder).on("create", folder)?;
         let path = folder.join(file_name(pristine, lab)?);
-        let aside = tempfile::NamedTempFile::new_in(folder).on("create a file in", folder)?;
         let text = serde_json::to_string_pretty(self).context("cannot write the pace as JSON")?;
-        fs::write(aside.path(), text).on("write", aside.path())?;
-        aside
-            .persist(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
+        tree::write_whole(&path, &text)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The one way the grader walks a folder: every entry under a root, in name order, with its
 //! path relative to the root, leaving out the relative paths it is told to (and all under
 //! them). Copies (scratch, release), packages (Gradescope) and digests (batch, pace) use it.
+//! And the one way it writes a file that must never be seen half written (reports, the pace).
 
 use std::path::{Path, PathBuf};
 
@@ -99,6 +100,16 @@ pub fn digest(root: &Path, parts: &[&str], hash: &mut Sha256) -> Result<()> {
             hash.update(bytes);
         }
     }
+    Ok(())
+}
+
+/// Writes `text` to `path` whole or not at all: aside, then renamed over it.
+pub fn write_whole(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir).on("write in", dir)?;
+    std::io::Write::write_all(&mut file, text.as_bytes()).on("write", file.path())?;
+    file.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 

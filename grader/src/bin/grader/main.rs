@@ -8,12 +8,13 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use grader::class::batch::{Batch, Outcome, discover, failed_tests_csv, grades_csv, write_whole};
+use grader::class::batch::{Batch, Outcome, discover, failed_tests_csv, grades_csv};
 use grader::class::class_report;
 use grader::compile::cargo_build::fetch_dependencies;
 use grader::grade::Grader;
 use grader::intake::catalog::{LABS, Lab, lab};
 use grader::intake::collect::workspace_handed_in;
+use grader::intake::tree::write_whole;
 use grader::intake::unzip;
 use grader::package::{gradescope, release};
 use grader::score::report::Report;
