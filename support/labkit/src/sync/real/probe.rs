@@ -112,7 +112,7 @@ pub fn watch_for<T: PartialEq>(
     waiting: impl Fn() -> Option<T>,
 ) -> bool {
     let mut waited: Option<(T, Instant)> = None;
-    let mut settled_since: Option<Instant> = None;
+    let mut settling = Settling::default();
     loop {
         if done() {
             return true;
@@ -126,9 +126,7 @@ pub fn watch_for<T: PartialEq>(
         let kept = waited
             .as_ref()
             .is_some_and(|(_, since)| now - *since >= patience);
-        settled_since = super::waits::all_others_asleep().then(|| settled_since.unwrap_or(now));
-        let at_rest = settled_since.is_some_and(|since| now - since >= SETTLING);
-        if kept || at_rest {
+        if kept || settling.at_rest(now) {
             return done();
         }
         // At every change of the counts, and at least every millisecond.
@@ -152,19 +150,26 @@ pub fn sleepers() -> String {
 /// end for [`SETTLING`] (time for a thread that has just finished to show in `verdict`), or
 /// after `patience`.
 fn watch(patience: Duration, at_rest: bool, verdict: impl Fn(&State) -> Option<bool>) -> bool {
-    let mut settled_since = None;
+    let mut settling = Settling::default();
     poll(patience, at_rest, |state, now| {
-        if let Some(answer) = verdict(state) {
-            return Some(answer);
-        }
-        settled_since = match (settled_since, super::waits::all_others_asleep()) {
-            (_, false) => None,
-            (None, true) => Some(now),
-            (Some(since), true) if now - since >= SETTLING => return Some(at_rest),
-            (since, true) => since,
-        };
-        None
+        verdict(state).or_else(|| settling.at_rest(now).then_some(at_rest))
     })
+}
+
+/// Since when every other thread has been asleep in a wait of the facade that only the
+/// current thread could end, as seen at each look.
+#[derive(Default)]
+struct Settling {
+    since: Option<Instant>,
+}
+
+impl Settling {
+    /// Looks again at `now`: whether every other thread has stayed asleep for [`SETTLING`]
+    /// (time for a thread that has just finished to show in what the caller watches).
+    fn at_rest(&mut self, now: Instant) -> bool {
+        self.since = super::waits::all_others_asleep().then(|| self.since.unwrap_or(now));
+        self.since.is_some_and(|since| now - since >= SETTLING)
+    }
 }
 
 /// The answer `step` gives of the counts (and the time it looks), as soon as it gives one;
