@@ -1039,18 +1039,26 @@ struct Found {
     timeline: Option<String>,
 }
 
-/// Each fixture's [`Found`], by id, as its round is graded, and the ids told so far.
+/// Each fixture's [`Found`], by id, as its round is graded.
 #[derive(Default)]
 struct Findings {
-    found: Mutex<(BTreeMap<String, Found>, BTreeSet<String>)>,
+    told: Mutex<Told>,
     added: Condvar,
+}
+
+/// What was found of the fixtures graded so far and not yet taken, and the ids of every
+/// fixture told (taken or not).
+#[derive(Default)]
+struct Told {
+    found: BTreeMap<String, Found>,
+    ids: BTreeSet<String>,
 }
 
 impl Findings {
     fn add(&self, id: &str, found: Found) {
-        let mut guard = self.found.lock().unwrap();
-        guard.0.insert(id.to_owned(), found);
-        guard.1.insert(id.to_owned());
+        let mut told = self.told.lock().unwrap();
+        told.found.insert(id.to_owned(), found);
+        told.ids.insert(id.to_owned());
         self.added.notify_all();
     }
 
@@ -1058,7 +1066,7 @@ impl Findings {
     /// no trial waits for ever.
     fn fail_the_rest(&self, chosen: &[&Fixture], why: &str) {
         for fixture in chosen {
-            let told = self.found.lock().unwrap().1.contains(&fixture.id);
+            let told = self.told.lock().unwrap().ids.contains(&fixture.id);
             if !told {
                 let mismatches = vec![why.to_owned()];
                 let timeline = None;
@@ -1075,12 +1083,12 @@ impl Findings {
 
     /// Waits until the fixture `id` is graded, and takes what was found.
     fn take(&self, id: &str) -> Found {
-        let mut found = self.found.lock().unwrap();
+        let mut told = self.told.lock().unwrap();
         loop {
-            if let Some(mine) = found.0.remove(id) {
+            if let Some(mine) = told.found.remove(id) {
                 return mine;
             }
-            found = self.added.wait(found).unwrap();
+            told = self.added.wait(told).unwrap();
         }
     }
 }
